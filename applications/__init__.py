@@ -1,0 +1,1 @@
+"""Ready application models built on rnnzoo's layers."""

@@ -1,0 +1,1 @@
+"""What every application shares."""

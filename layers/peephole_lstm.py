@@ -1,0 +1,144 @@
+"""Peephole LSTM (Gers & Schmidhuber 2000): gates that look at the cell state."""
+
+import keras
+from keras import ops
+
+from layers.base import RecurrentCell, RecurrentLayer
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class PeepholeLSTMCell(RecurrentCell):
+    """One step of an LSTM whose gates also see the cell state.
+
+    Update (⊙ elementwise; W, U, b split by gate in the order i, f, c, o):
+
+        i_t = σ(x_t W_i + h_{t-1} U_i + p_i ⊙ c_{t-1} + b_i)
+        f_t = σ(x_t W_f + h_{t-1} U_f + p_f ⊙ c_{t-1} + b_f)
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ tanh(x_t W_c + h_{t-1} U_c + b_c)
+        o_t = σ(x_t W_o + h_{t-1} U_o + p_o ⊙ c_t + b_o)
+        h_t = o_t ⊙ tanh(c_t)
+
+    The output gate peeks at the new cell state c_t, the input and forget
+    gates at the previous one. The weight layout is `keras.layers.LSTM`'s:
+    `kernel` (input_dim, 4·units), `recurrent_kernel` (units, 4·units),
+    `bias` (4·units), plus three peephole vectors of shape (units,):
+    `input_peephole`, `forget_peephole`, `output_peephole`.
+
+    Args:
+        units: Positive integer, dimensionality of h and c.
+        activation: Activation of the candidate and of the output (tanh).
+        recurrent_activation: Activation of the gates (sigmoid).
+        unit_forget_bias: If True (default), add 1 to the forget-gate bias at
+            initialisation, so the cell remembers by default (Jozefowicz et al. 2015).
+        peephole_initializer: Initializer of the peephole vectors. Zeros by
+            default: the cell starts as a standard LSTM and learns the
+            peepholes it needs.
+        **kwargs: `use_bias`, initializers, regularizers and constraints of
+            the kernel, recurrent kernel and bias, `dropout`, `seed` (see
+            `layers.base.RecurrentCell`), and base layer arguments.
+
+    Example:
+
+    >>> import numpy as np, keras
+    >>> from layers import PeepholeLSTMCell
+    >>> rnn = keras.layers.RNN(PeepholeLSTMCell(8))
+    >>> rnn(np.zeros((2, 5, 3), "float32")).shape
+    (2, 8)
+
+    Reference:
+        F. A. Gers, J. Schmidhuber, "Recurrent nets that time and count", IJCNN 2000.
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        peephole_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(units, **kwargs)
+        self.activation = keras.activations.get(activation)
+        self.recurrent_activation = keras.activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.peephole_initializer = keras.initializers.get(peephole_initializer)
+        self.projection_size = 4 * self.units
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        self.add_input_weights(input_shape, bias_initializer=self._bias_initializer())
+        self.recurrent_kernel = self.add_recurrent_weight((self.units, 4 * self.units))
+        self.input_peephole, self.forget_peephole, self.output_peephole = (
+            self.add_weight(shape=(self.units,), name=name, initializer=self.peephole_initializer)
+            for name in ("input_peephole", "forget_peephole", "output_peephole")
+        )
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return None
+        base, units = self.bias_initializer, self.units
+
+        def initializer(shape, dtype=None):
+            return ops.concatenate(
+                [
+                    base((units,), dtype=dtype),
+                    ops.ones((units,), dtype=dtype),
+                    base((2 * units,), dtype=dtype),
+                ]
+            )
+
+        return initializer
+
+    def step(self, z, states, training=False):
+        h_prev, c_prev = states
+        z = z + ops.matmul(h_prev, self.recurrent_kernel)
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        i = self.recurrent_activation(z_i + self.input_peephole * c_prev)
+        f = self.recurrent_activation(z_f + self.forget_peephole * c_prev)
+        c = f * c_prev + i * self.activation(z_c)
+        o = self.recurrent_activation(z_o + self.output_peephole * c)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = {
+            "activation": keras.activations.serialize(self.activation),
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "unit_forget_bias": self.unit_forget_bias,
+            "peephole_initializer": keras.initializers.serialize(self.peephole_initializer),
+        }
+        return {**super().get_config(), **config}
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class PeepholeLSTM(RecurrentLayer):
+    """Peephole LSTM layer (Gers & Schmidhuber 2000): `PeepholeLSTMCell` over a sequence.
+
+    Update and weights: see `PeepholeLSTMCell`. The input term x_t W + b is
+    computed for the whole sequence before the time loop.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        activation, recurrent_activation, unit_forget_bias, peephole_initializer,
+        use_bias, kernel/recurrent/bias initializer, regularizer and constraint,
+        dropout, seed: as in `PeepholeLSTMCell`.
+        return_sequences, return_state, go_backwards, stateful, unroll,
+        zero_output_for_mask: as in `keras.layers.RNN`. With `return_state`
+        the layer returns `[output, h, c]`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from layers import PeepholeLSTM
+    >>> PeepholeLSTM(16, return_sequences=True)(np.zeros((4, 10, 3), "float32")).shape
+    (4, 10, 16)
+
+    Reference:
+        F. A. Gers, J. Schmidhuber, "Recurrent nets that time and count", IJCNN 2000;
+        F. A. Gers, N. N. Schraudolph, J. Schmidhuber, "Learning precise timing
+        with LSTM recurrent networks", JMLR 3, 2002.
+    """
+
+    cell_class = PeepholeLSTMCell

@@ -1,0 +1,175 @@
+"""What a Keras user expects of every recurrent layer, checked once for all of ours."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+import layers
+
+FEATURES = 3
+STEPS = 7
+
+# One factory per layer; each takes the keras.layers.RNN arguments as keywords.
+CASES = {
+    "peephole_lstm": lambda **kw: layers.PeepholeLSTM(5, **kw),
+    "leaky": lambda **kw: layers.LeakyRNN(5, leak_rate_range=(0.05, 1.0), trainable_leak_rate=True, **kw),
+    "skip": lambda **kw: layers.SkipRNN(5, delays=(1, 3), **kw),
+    "jordan": lambda **kw: layers.JordanRNN(6, output_units=4, **kw),
+    "irnn": lambda **kw: layers.IRNN(5, **kw),
+    "nprnn": lambda **kw: layers.NPRNN(5, seed=3, **kw),
+}
+names = pytest.mark.parametrize("name", sorted(CASES))
+
+
+def random_sequences(batch=4, steps=STEPS, features=FEATURES, seed=0):
+    return np.random.default_rng(seed).normal(size=(batch, steps, features)).astype("float32")
+
+
+def twin(layer, x, **kwargs):
+    """A second layer of the same kind with the same weights (built on x)."""
+    other = CASES_BY_TYPE[type(layer)](**kwargs)
+    other(x)
+    other.set_weights(layer.get_weights())
+    return other
+
+
+CASES_BY_TYPE = {type(factory()): factory for factory in CASES.values()}
+
+
+def close(a, b, tol=1e-5):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+@names
+def test_output_and_state_shapes(name):
+    layer = CASES[name](return_sequences=True, return_state=True)
+    x = random_sequences()
+    output, *states = layer(x)
+    units = layer.cell.output_size
+    assert output.shape == (4, STEPS, units)
+    assert [s.shape for s in states] == [(4, n) for n in layer.state_size]
+    assert np.all(np.isfinite(output))
+
+
+@names
+def test_config_round_trip(name):
+    layer = CASES[name](return_sequences=True, go_backwards=True)
+    x = random_sequences()
+    expected = layer(x)
+    clone = type(layer).from_config(layer.get_config())
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    assert clone.get_config() == layer.get_config()
+    close(clone(x), expected)
+
+
+@names
+def test_keras_file_round_trip(name, tmp_path):
+    model = keras.Sequential([keras.Input((None, FEATURES)), CASES[name](return_sequences=True), keras.layers.Dense(2)])
+    x = random_sequences()
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.layers[0]) is type(model.layers[0])
+    close(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@names
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_masked_padding_matches_each_sequence_alone(name, return_sequences):
+    inputs = keras.Input((None, FEATURES))
+    outputs = CASES[name](return_sequences=return_sequences)(keras.layers.Masking(0.0)(inputs))
+    model = keras.Model(inputs, outputs)
+    lengths = [STEPS, 4, 2]
+    x = random_sequences(batch=len(lengths))
+    padded = x.copy()
+    for row, length in enumerate(lengths):
+        padded[row, length:] = 0.0
+    batch_out = model(padded)
+    for row, length in enumerate(lengths):
+        alone = model(x[row : row + 1, :length])[0]
+        got = batch_out[row, :length] if return_sequences else batch_out[row]
+        close(got, alone)
+
+
+@names
+def test_bidirectional_backward_half_reads_time_reversed(name):
+    x = random_sequences()
+    bidirectional = keras.layers.Bidirectional(CASES[name]())
+    both = np.asarray(bidirectional(x))
+    units = bidirectional.forward_layer.cell.output_size
+    close(both[:, :units], bidirectional.forward_layer(x))
+    forward_twin = twin(bidirectional.backward_layer, x)
+    close(both[:, units:], forward_twin(x[:, ::-1]))
+
+
+@names
+def test_stateful_chunks_equal_one_pass(name):
+    x = random_sequences()
+    whole = CASES[name](return_sequences=True)
+    expected = whole(x)
+    streaming = twin(whole, x, return_sequences=True, stateful=True)
+    streaming.reset_state()
+    chunks = [streaming(x[:, :3]), streaming(x[:, 3:])]
+    close(np.concatenate(chunks, axis=1), expected)
+    streaming.reset_state()
+    close(streaming(x[:, :3]), expected[:, :3])
+
+
+@names
+def test_dropout_acts_only_in_training(name):
+    layer = CASES[name](dropout=0.5, return_sequences=True)
+    x = random_sequences()
+    inference = layer(x, training=False)
+    close(layer(x, training=False), inference)
+    assert not np.allclose(layer(x, training=True), inference)
+
+
+@names
+def test_learns_with_finite_gradients(name):
+    # Target: the running mean of the first feature, which needs memory of all steps.
+    x = random_sequences(batch=256, steps=8, seed=1)
+    y = x[:, :, 0].mean(axis=1, keepdims=True)
+    model = keras.Sequential([keras.Input((8, FEATURES)), CASES[name](), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.02), "mse")
+    with tf.GradientTape() as tape:
+        loss = keras.losses.mean_squared_error(y, model(x))
+    gradients = tape.gradient(loss, model.trainable_variables)
+    assert all(np.all(np.isfinite(g)) for g in gradients)
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, batch_size=64, epochs=15, verbose=0)
+    after = model.evaluate(x, y, verbose=0)
+    assert after < 0.3 * before, (before, after)
+
+
+@names
+def test_two_dimensional_input_is_refused(name):
+    # Ours say "3-D input"; IRNN/NPRNN keep keras.layers.SimpleRNN's own message.
+    with pytest.raises(ValueError, match="3-D input|expected ndim=3"):
+        CASES[name]()(np.zeros((4, FEATURES), "float32"))
+
+
+@names
+def test_wrong_feature_size_after_build_is_refused(name):
+    layer = CASES[name]()
+    layer(random_sequences())
+    with pytest.raises(ValueError, match=f"built for inputs with {FEATURES} features"):
+        layer(random_sequences(features=FEATURES + 1))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda units: layers.PeepholeLSTM(units),
+        lambda units: layers.LeakyRNN(units),
+        lambda units: layers.SkipRNN(units),
+        lambda units: layers.JordanRNN(units, output_units=2),
+        lambda units: layers.IRNN(units),
+        lambda units: layers.NPRNN(units),
+    ],
+)
+@pytest.mark.parametrize("units", [0, -3])
+def test_non_positive_units_are_refused(make, units):
+    with pytest.raises(ValueError, match="units"):
+        make(units)
