@@ -271,8 +271,15 @@ class RecurrentLayer(keras.layers.RNN):
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        # One dropout mask per sequence, then the input term for all steps at once.
+        # One dropout mask per sequence, shared by every step.
         sequences = self.cell.drop_inputs(sequences, training, mask_shape_like=sequences[:, :1, :])
+        return self.loop_over_time(sequences, initial_state, mask, training)
+
+    def loop_over_time(self, sequences, initial_state, mask, training):
+        """Run the cell over the sequence; returns (last_output, outputs, states)
+        as `keras.layers.RNN.inner_loop` does. Here: the input term for all
+        steps in one matmul, then Keras's own loop over `cell.step`. A layer
+        with a faster loop of its own overrides this."""
         projected = self.cell.project_inputs(sequences)
         with self.cell.reading_projected_inputs():
             return super().inner_loop(projected, initial_state, mask, training=training)

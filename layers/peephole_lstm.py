@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from layers.base import RecurrentCell, RecurrentLayer
+from layers.peephole_bptt import peephole_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -117,7 +118,12 @@ class PeepholeLSTM(RecurrentLayer):
     """Peephole LSTM layer (Gers & Schmidhuber 2000): `PeepholeLSTMCell` over a sequence.
 
     Update and weights: see `PeepholeLSTMCell`. The input term x_t W + b is
-    computed for the whole sequence before the time loop.
+    computed for the whole sequence before the time loop. On the TensorFlow
+    backend, with the default activations in float32 and `unroll=False`, the
+    loop runs with a hand-written backward pass (`layers.peephole_bptt`) that
+    keeps per-step work to the recurrent matmul and the gate math; otherwise
+    Keras's own loop runs `PeepholeLSTMCell` step by step. Both compute the
+    same function and gradients.
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -142,3 +148,42 @@ class PeepholeLSTM(RecurrentLayer):
     """
 
     cell_class = PeepholeLSTMCell
+
+    def loop_over_time(self, sequences, initial_state, mask, training):
+        if not self._fused_loop_applies():
+            return super().loop_over_time(sequences, initial_state, mask, training)
+        cell = self.cell
+        # Time-major before the projection, so only the small input is transposed.
+        x = ops.transpose(sequences, (1, 0, 2))
+        take = None if mask is None else ops.cast(ops.transpose(mask, (1, 0)), x.dtype)[..., None]
+        if self.go_backwards:
+            x = ops.flip(x, axis=0)
+            take = None if take is None else ops.flip(take, axis=0)
+        recurrence = peephole_recurrence(masked=take is not None)
+        weights = (cell.recurrent_kernel, cell.input_peephole, cell.forget_peephole, cell.output_peephole)
+        hs, h, c = recurrence(
+            cell.project_inputs(x),
+            # Tensors, not variables: a variable read inside the recurrence
+            # would bypass its hand-written gradient. The copy passes gradients on.
+            *(ops.copy(w) for w in weights),
+            *initial_state,
+            ops.zeros((1,), x.dtype) if take is None else take,
+        )
+        if take is not None:
+            # Keras's outputs at masked steps: zeros, or the last real output
+            # (zeros until the first real step, whatever the initial state).
+            started = ops.cast(ops.cumsum(take, axis=0) > 0, hs.dtype)
+            hs = hs * (take if self.zero_output_for_mask else started)
+        last_output = hs[-1]
+        outputs = ops.transpose(hs, (1, 0, 2)) if self.return_sequences else last_output[:, None]
+        return last_output, outputs, [h, c]
+
+    def _fused_loop_applies(self):
+        cell = self.cell
+        return (
+            keras.backend.backend() == "tensorflow"
+            and not self.unroll
+            and self.compute_dtype == "float32"
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+        )

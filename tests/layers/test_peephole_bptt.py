@@ -1,0 +1,85 @@
+"""PeepholeLSTM's hand-written backward pass against autodiff of the plain cell loop."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+import layers
+
+UNITS, FEATURES, STEPS = 5, 3, 7
+
+
+def reference_rnn(fused, cell_kwargs=None, **kwargs):
+    """keras.layers.RNN over PeepholeLSTMCell (autodiff), holding the fused layer's weights."""
+    reference = keras.layers.RNN(layers.PeepholeLSTMCell(UNITS, **(cell_kwargs or {})), **kwargs)
+    reference.build((None, STEPS, FEATURES))
+    reference.set_weights(fused.get_weights())
+    return reference
+
+
+def outputs_and_gradients(layer, x, mask, initial_state, mode):
+    x = tf.constant(x)
+    state = [tf.constant(s) for s in initial_state] if initial_state else None
+
+    def compute():
+        with tf.GradientTape() as tape:
+            tape.watch([x, *(state or [])])
+            out = layer(x, mask=mask, initial_state=state)
+            # A weighted sum, so every output element gets its own upstream gradient.
+            loss = tf.reduce_sum(out * upstream_weights(out))
+        grads = tape.gradient(loss, [x, *(state or []), *layer.trainable_variables])
+        return out, grads
+
+    if mode == "eager":
+        return compute()
+    return tf.function(compute, jit_compile=(mode == "xla"))()
+
+
+def upstream_weights(out):
+    flat = tf.sin(tf.range(tf.size(out), dtype=out.dtype) * 0.37)
+    return tf.reshape(flat, tf.shape(out))
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+@pytest.mark.parametrize(
+    "masked,go_backwards,return_sequences,zero_output_for_mask,with_state",
+    [
+        (False, False, False, False, False),
+        (False, False, True, False, True),
+        (True, False, True, False, False),
+        (True, True, True, False, True),
+        (True, False, False, False, True),
+        (True, True, True, True, False),
+    ],
+)
+def test_fused_gradients_match_autodiff(mode, masked, go_backwards, return_sequences, zero_output_for_mask, with_state):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, STEPS, FEATURES)).astype("float32")
+    options = dict(go_backwards=go_backwards, return_sequences=return_sequences, zero_output_for_mask=zero_output_for_mask)
+    fused = layers.PeepholeLSTM(UNITS, **options)
+    fused.build((None, STEPS, FEATURES))
+    assert fused._fused_loop_applies()
+    for w in fused.weights:  # non-zero peepholes, so their gradients are exercised
+        w.assign(rng.uniform(-0.5, 0.5, size=w.shape).astype("float32"))
+    reference = reference_rnn(fused, **options)
+
+    mask = None
+    if masked:
+        lengths = np.array([STEPS, 5, 2, 1])
+        mask = tf.constant(np.arange(STEPS)[None] < lengths[:, None])
+    state = [rng.normal(size=(4, UNITS)).astype("float32") for _ in range(2)] if with_state else None
+
+    out, grads = outputs_and_gradients(fused, x, mask, state, mode)
+    expected_out, expected_grads = outputs_and_gradients(reference, x, mask, state, "eager")
+    np.testing.assert_allclose(out, expected_out, rtol=1e-5, atol=1e-5)
+    for got, expected in zip(grads, expected_grads, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_custom_activation_falls_back_to_the_cell_loop():
+    layer = layers.PeepholeLSTM(UNITS, activation="relu")
+    assert not layer._fused_loop_applies()
+    x = np.random.default_rng(0).normal(size=(2, STEPS, FEATURES)).astype("float32")
+    out = layer(x)
+    np.testing.assert_allclose(out, reference_rnn(layer, cell_kwargs={"activation": "relu"})(x), rtol=1e-5, atol=1e-5)
