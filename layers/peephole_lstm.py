@@ -117,13 +117,13 @@ class PeepholeLSTMCell(RecurrentCell):
 class PeepholeLSTM(RecurrentLayer):
     """Peephole LSTM layer (Gers & Schmidhuber 2000): `PeepholeLSTMCell` over a sequence.
 
-    Update and weights: see `PeepholeLSTMCell`. The input term x_t W + b is
-    computed for the whole sequence before the time loop. On the TensorFlow
-    backend, with the default activations in float32 and `unroll=False`, the
-    loop runs with a hand-written backward pass (`layers.peephole_bptt`) that
-    keeps per-step work to the recurrent matmul and the gate math; otherwise
-    Keras's own loop runs `PeepholeLSTMCell` step by step. Both compute the
-    same function and gradients.
+    Update and weights: see `PeepholeLSTMCell`. On the TensorFlow backend,
+    with the default activations in float32 and `unroll=False`, the layer
+    computes the input term x_t W + b for the whole sequence in one matmul and
+    runs a fused loop with a hand-written backward pass
+    (`layers.peephole_bptt`) whose per-step work is the recurrent matmul and
+    the gate math; otherwise Keras's own loop runs `PeepholeLSTMCell` step by
+    step. Both compute the same function and gradients.
 
     Args:
         units: Positive integer, dimensionality of the output space.

@@ -126,6 +126,22 @@ def test_dropout_acts_only_in_training(name):
     assert not np.allclose(layer(x, training=True), inference)
 
 
+@pytest.mark.parametrize("name", ["leaky", "skip", "jordan", "irnn", "nprnn"])
+def test_dropout_mask_is_drawn_once_per_sequence(name):
+    # Without recurrent weights and with a constant input, every step sees the
+    # same dropped input, so all outputs agree, if one mask serves the sequence
+    # and dropout is applied once (the Gal & Ghahramani scheme Keras uses).
+    layer = CASES[name](dropout=0.5, return_sequences=True)
+    x = np.ones((8, 5, FEATURES), "float32")
+    layer(x)
+    layer.cell.recurrent_kernel.assign(np.zeros(layer.cell.recurrent_kernel.shape, "float32"))
+    if name == "leaky":
+        layer.cell.alpha.assign(np.ones(layer.cell.units, "float32"))
+    out = np.asarray(layer(x, training=True))
+    close(out, np.repeat(out[:, :1], 5, axis=1))
+    assert not np.allclose(out, np.asarray(layer(x, training=False)))
+
+
 @names
 def test_learns_with_finite_gradients(name):
     # Target: the running mean of the first feature, which needs memory of all steps.
