@@ -1,15 +1,18 @@
 """The `rnnzoo` command line.
 
 Each subcommand imports what it needs when it runs, so `rnnzoo list` answers
-without loading TensorFlow.
+without loading TensorFlow. User mistakes end in one line on stderr and exit
+status 2, never a traceback.
 """
 
 import argparse
+import json
+import os
 import sys
 
 
 def _list(args):
-    from zoo import MODELS, list_models
+    from zoo.loading import entry, list_models
 
     names = list_models()
     if not names:
@@ -17,24 +20,62 @@ def _list(args):
         return 0
     width = max(len(n) for n in names)
     for name in names:
-        print(f"{name:<{width}}  {MODELS[name].get('description', '')}")
+        print(f"{name:<{width}}  {entry(name).get('description', '')}")
+    return 0
+
+
+def _info(args):
+    from zoo.loading import info
+
+    print(json.dumps(info(args.name), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _generate(args):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from applications.char_shakespeare.generate import check_sampling, generate_text
+    from zoo.loading import entry, load
+
+    check_sampling(args.length, args.temperature, args.top_k)  # before the slow model load
+    model_entry = entry(args.name)
+    if model_entry.get("task") != "text-generation":
+        raise ValueError(f"{args.name!r} is not a text-generation model")
+    model = load(args.name, weights=args.weights or True)
+    text = generate_text(model, model_entry["config"], args.prompt, args.length, args.temperature, args.top_k, args.seed)
+    print(text)
     return 0
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="rnnzoo",
-        description="Recurrent models for Keras 3: list the zoo's pretrained models.",
-    )
+    parser = argparse.ArgumentParser(prog="rnnzoo", description="Recurrent models for Keras 3: the zoo's pretrained models.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     commands.add_parser("list", help="list the pretrained models").set_defaults(run=_list)
+
+    info = commands.add_parser("info", help="show a model's entry: metric, training command, weights")
+    info.add_argument("name")
+    info.set_defaults(run=_info)
+
+    generate = commands.add_parser("generate", help="generate text with a char-level model")
+    generate.add_argument("name", help="e.g. shakespeare-char")
+    generate.add_argument("--prompt", default="\n", help="priming text (default: a newline)")
+    generate.add_argument("--length", type=int, default=500, help="characters to generate")
+    generate.add_argument("--temperature", type=float, default=0.8, help="> 0; lower is more conservative")
+    generate.add_argument("--top-k", type=int, default=None, help="sample among the k likeliest characters")
+    generate.add_argument("--seed", type=int, default=None, help="seed for repeatable samples")
+    generate.add_argument("--weights", default=None, help="a local .weights.h5 or .keras file instead of the zoo's")
+    generate.set_defaults(run=_generate)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"rnnzoo: error: {first_line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

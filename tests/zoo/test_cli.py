@@ -14,15 +14,14 @@ def run_cli(*args):
 
 
 def test_list_prints_no_models_yet_when_the_zoo_is_empty(capsys, monkeypatch):
-    monkeypatch.setattr("zoo.registry.MODELS", {})
-    monkeypatch.setattr("zoo.MODELS", {})
+    monkeypatch.setattr("zoo.loading.MODELS", {})
     assert main(["list"]) == 0
     assert capsys.readouterr().out.strip() == "no models yet"
 
 
 def test_list_prints_each_registered_model(capsys, monkeypatch):
     fake = {"tiny-demo": {"description": "a demo entry"}}
-    monkeypatch.setattr("zoo.MODELS", fake)
+    monkeypatch.setattr("zoo.loading.MODELS", fake)
     assert main(["list"]) == 0
     assert capsys.readouterr().out.split() == ["tiny-demo", "a", "demo", "entry"]
 

@@ -1,0 +1,65 @@
+"""Sample text from a trained char-level model, one character at a time.
+
+The trained model reads whole windows. For generation its weights go into a
+stateful copy with batch size 1, which keeps its recurrent state between
+calls: the prompt is read once, then each new character costs one step.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from applications.char_shakespeare import model as char_model
+from applications.char_shakespeare.data import Vocabulary
+
+
+def check_sampling(length, temperature, top_k):
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise ValueError(f"length must be a non-negative integer, got {length!r}")
+    if not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+
+
+def stateful_copy(model, config):
+    """`config`: the builder arguments the model was built with."""
+    generator = char_model.build(**{**config, "stateful": True, "batch_size": 1})
+    generator.set_weights(model.get_weights())
+    return generator
+
+
+def sample(logits, temperature, top_k, rng):
+    logits = np.asarray(logits, dtype="float64") / temperature
+    if top_k is not None and top_k < len(logits):
+        logits[logits < np.sort(logits)[-top_k]] = -np.inf
+    probabilities = np.exp(logits - logits.max())
+    return int(rng.choice(len(logits), p=probabilities / probabilities.sum()))
+
+
+def generate_text(model, config, prompt="\n", length=500, temperature=1.0, top_k=None, seed=None):
+    """`prompt` followed by `length` sampled characters.
+
+    Args:
+        model: A trained char model (from `model.build` or `zoo.load`).
+        config: Its builder arguments, including `vocabulary`.
+        prompt: Priming text; every character must be in the vocabulary.
+            Empty means a newline, the corpus's natural start of a speech.
+        length: Characters to sample.
+        temperature: > 0; below 1 sharpens the distribution, above 1 flattens it.
+        top_k: Sample only among the k most likely characters (None: all).
+        seed: Seed of the sampler, for repeatable text.
+    """
+    check_sampling(length, temperature, top_k)
+    vocabulary = Vocabulary(config["vocabulary"])
+    prompt = prompt or "\n"
+    prompt_ids = vocabulary.encode(prompt)  # refuses characters the model never saw
+    generator = stateful_copy(model, config)
+    step = tf.function(lambda x: generator(x, training=False)[0, -1])
+    rng = np.random.default_rng(seed)
+
+    logits = step(prompt_ids[None])
+    sampled = []
+    for _ in range(length):
+        sampled.append(sample(logits, temperature, top_k, rng))
+        logits = step(np.array([[sampled[-1]]], dtype="int32"))
+    return prompt + vocabulary.decode(sampled)

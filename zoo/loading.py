@@ -1,0 +1,100 @@
+"""Turn a registry entry into a compiled Keras model: the one function that reads entries."""
+
+import copy
+import hashlib
+import importlib
+from pathlib import Path
+
+from zoo.registry import MODELS
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+# Where downloaded weights are cached; None is Keras's own (~/.keras, under models/).
+CACHE_DIR = None
+
+
+def list_models():
+    """Names of the models in the zoo, sorted."""
+    return sorted(MODELS)
+
+
+def entry(name):
+    """The registry entry of `name`; an unknown name gets the list of known ones."""
+    if name not in MODELS:
+        known = ", ".join(list_models()) or "none yet"
+        raise ValueError(f"Unknown model {name!r}. Known models: {known}")
+    return MODELS[name]
+
+
+def info(name):
+    """A copy of the entry, with `vocabulary` at the top for text models."""
+    details = copy.deepcopy(entry(name))
+    details["name"] = name
+    if "vocabulary" in details["config"]:
+        details["vocabulary"] = details["config"]["vocabulary"]
+    return details
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified_weights_file(name):
+    """The entry's weights on disk: bundled in the package, or downloaded once
+    from its URL into ~/.keras/models. A file whose sha256 differs is refused."""
+    weights = entry(name)["weights"]
+    if "url" in weights:
+        import keras
+
+        # get_file caches under ~/.keras/models and re-downloads a file whose hash is off.
+        path = Path(
+            keras.utils.get_file(
+                weights["file"], weights["url"], file_hash=weights["sha256"], cache_dir=CACHE_DIR, cache_subdir="models"
+            )
+        )
+    else:
+        path = WEIGHTS_DIR / weights["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"Weights file of {name!r} not found: {path}")
+    actual = sha256(path)
+    if actual != weights["sha256"]:
+        raise ValueError(f"Weights file {path} is corrupt: sha256 {actual} differs from the registry's {weights['sha256']}")
+    return path
+
+
+def build(name):
+    """The entry's architecture, compiled, with freshly initialised weights."""
+    model_entry = entry(name)
+    module_name, function_name = model_entry["builder"].split(":")
+    builder = getattr(importlib.import_module(module_name), function_name)
+    return builder(**model_entry["config"])
+
+
+def load(name, weights=True):
+    """A pretrained model by name, compiled and ready for `model.fit`.
+
+    Args:
+        name: A name from `list_models()`.
+        weights: True for the zoo's weights (checked against their sha256),
+            False for none, or the path of a local `.weights.h5` or `.keras`
+            file holding weights for the same architecture.
+    """
+    model = build(name)
+    if weights is True:
+        path = verified_weights_file(name)
+    elif weights is False or weights is None:
+        return model
+    else:
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"Weights file not found: {path}")
+        if not path.name.endswith((".weights.h5", ".keras")):
+            raise ValueError(f"Weights file must end in .weights.h5 or .keras, got {path.name!r}")
+    try:
+        model.load_weights(path)
+    except Exception as error:  # h5py/zip errors for damaged files; say which file
+        raise ValueError(f"Could not load weights from {path}: {error}") from error
+    return model
