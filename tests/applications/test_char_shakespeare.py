@@ -1,0 +1,93 @@
+"""The char-level Shakespeare application: data, model, generation."""
+
+import numpy as np
+import pytest
+
+from applications.char_shakespeare import data, model as char_model
+from applications.char_shakespeare.generate import generate_text
+
+TEXT = "to be or not to be, that is the question.\n" * 20
+CONFIG = {"vocabulary": "".join(sorted(set(TEXT))), "rnn": "peephole", "units": 16, "num_layers": 2, "embedding_dim": 8}
+
+
+def test_vocabulary_round_trip_and_unknown_characters():
+    vocabulary = data.Vocabulary.from_text(TEXT)
+    assert vocabulary.characters == "".join(sorted(set(TEXT)))
+    assert vocabulary.decode(vocabulary.encode(TEXT)) == TEXT
+    with pytest.raises(ValueError, match=r"outside the vocabulary: 'QZ'"):
+        vocabulary.encode("Zebra Quest")
+
+
+def test_split_is_first_90_percent_then_last_10():
+    ids = np.arange(1000)
+    train, validation = data.split(ids)
+    np.testing.assert_array_equal(np.concatenate([train, validation]), ids)
+    assert len(train) == 900
+
+
+def test_windows_targets_are_inputs_shifted_by_one():
+    ids = np.arange(23)
+    x, y = data.windows(ids, seq_len=5)
+    assert x.shape == y.shape == (4, 5)
+    np.testing.assert_array_equal(y, x + 1)
+    with pytest.raises(ValueError, match="shorter than one window of seq_len=50"):
+        data.windows(ids, 50)
+
+
+def test_read_text_errors_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        data.read_text(tmp_path / "missing.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="Text file is empty: .*empty.txt"):
+        data.read_text(empty)
+
+
+def test_shared_corpus_is_tiny_shakespeare(shared_data):
+    text = data.read_text()
+    assert len(text) == 1_115_394 and len(set(text)) == 65
+    assert text.startswith("First Citizen:")
+
+
+@pytest.mark.parametrize("rnn", sorted(char_model.RECURRENT_LAYERS))
+def test_every_recurrent_layer_builds_a_char_model(rnn):
+    model = char_model.build(**{**CONFIG, "rnn": rnn})
+    logits = model(np.zeros((2, 7), "int32"))
+    assert logits.shape == (2, 7, len(CONFIG["vocabulary"]))
+
+
+def test_unknown_recurrent_layer_is_named():
+    with pytest.raises(ValueError, match=r"rnn='transformer'"):
+        char_model.build(**{**CONFIG, "rnn": "transformer"})
+
+
+def greedy_reference(model, vocabulary, prompt, length):
+    """Greedy decoding that re-reads the whole text with the ordinary model at every step."""
+    text = prompt
+    for _ in range(length):
+        ids = np.array([[vocabulary.index(c) for c in text]], "int32")
+        text += vocabulary[int(np.argmax(model(ids)[0, -1]))]
+    return text
+
+
+def test_stateful_generation_with_top_1_equals_greedy_over_the_full_text():
+    model = char_model.build(**CONFIG)
+    model.fit(*data.windows(data.Vocabulary(CONFIG["vocabulary"]).encode(TEXT), 20), epochs=2, verbose=0)
+    got = generate_text(model, CONFIG, prompt="to be", length=15, top_k=1, seed=0)
+    assert got == greedy_reference(model, CONFIG["vocabulary"], "to be", 15)
+
+
+def test_sampling_is_repeatable_under_a_seed_and_checks_its_arguments():
+    model = char_model.build(**CONFIG)
+    first = generate_text(model, CONFIG, prompt="", length=30, temperature=1.5, seed=3)
+    assert first == generate_text(model, CONFIG, prompt="", length=30, temperature=1.5, seed=3)
+    assert first.startswith("\n") and len(first) == 31
+    for bad, message in [
+        ({"temperature": 0.0}, "temperature must be > 0"),
+        ({"temperature": -1.0}, "temperature must be > 0"),
+        ({"top_k": 0}, "top_k must be a positive integer"),
+        ({"length": -5}, "length must be a non-negative integer"),
+        ({"prompt": "TO BE"}, "outside the vocabulary: 'BEOT'"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            generate_text(model, CONFIG, **{"prompt": "to", "length": 3, **bad})
