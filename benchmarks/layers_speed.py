@@ -13,17 +13,16 @@ and off, and the figure that matters is the ratio ours / Keras (< 1: faster).
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run as a script from anywhere
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import layers  # noqa: E402
+from benchmarks.timing import best_of_jit, interleaved_medians, with_and_without_jit  # noqa: E402
 
 # (ours, reference) pairs; each entry is (label, layer factory taking units).
 PAIRS = [
@@ -52,51 +51,28 @@ def parse_args(argv=None):
     return args
 
 
-def build_model(make_layer, units, args, jit):
-    model = keras.Sequential([keras.Input((args.steps, args.features)), make_layer(units), keras.layers.Dense(1)])
-    model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=jit)
-    return model
-
-
-def time_steps(model, x, y, iters):
-    start = time.perf_counter()
-    for _ in range(iters):
-        model.train_on_batch(x, y)
-    return (time.perf_counter() - start) / iters
-
-
 def main(argv=None):
     args = parse_args(argv)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(args.batch, args.steps, args.features)).astype("float32")
     y = rng.normal(size=(args.batch, 1)).astype("float32")
+    factories = dict(side for pair in PAIRS for side in pair)
 
-    candidates = {}  # (label, jit) -> model; a shared reference is built once
-    for pair in PAIRS:
-        for label, make in pair:
-            for jit in (False, True):
-                if (label, jit) not in candidates:
-                    candidates[label, jit] = build_model(make, args.units, args, jit)
-    for model in candidates.values():  # compile and warm up outside the timing
-        time_steps(model, x, y, 3)
+    def build(label, jit):
+        model = keras.Sequential([keras.Input((args.steps, args.features)), factories[label](args.units), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=jit)
+        return model
 
-    samples = {key: [] for key in candidates}
-    for _ in range(args.rounds):
-        for key, model in candidates.items():
-            samples[key].append(time_steps(model, x, y, args.iters))
-    ms = {key: 1e3 * statistics.median(values) for key, values in samples.items()}
-
-    def best(label):
-        jit = min((False, True), key=lambda j: ms[label, j])
-        return ms[label, jit], jit
+    models = with_and_without_jit(build, factories)
+    ms = {key: 1e3 * seconds for key, seconds in interleaved_medians(models, x, y, args.rounds, args.iters).items()}
 
     print(f"# training step, batch {args.batch} x {args.steps} steps x {args.features} features, {args.units} units")
     print(f"# keras {keras.__version__} ({keras.backend.backend()}), {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
     print(f"{'ours':<14}{'ms (jit)':>14}  {'reference':<11}{'ms (jit)':>14}  {'ratio':>6}")
     for (ours, _), (ref, _) in PAIRS:
-        (our_ms, our_jit), (ref_ms, ref_jit) = best(ours), best(ref)
+        (our_ms, our_jit), (ref_ms, ref_jit) = best_of_jit(ms, ours), best_of_jit(ms, ref)
         print(f"{ours:<14}{our_ms:>8.1f} ({'on' if our_jit else 'off':>3})  {ref:<11}{ref_ms:>8.1f} ({'on' if ref_jit else 'off':>3})  {our_ms / ref_ms:>6.2f}")
-    print("# all timings (ms, jit off / on): " + ", ".join(f"{k}: {ms[k, False]:.1f}/{ms[k, True]:.1f}" for k in dict.fromkeys(k for k, _ in ms)))
+    print("# all timings (ms, jit off / on): " + ", ".join(f"{k}: {ms[k, False]:.1f}/{ms[k, True]:.1f}" for k in factories))
 
 
 if __name__ == "__main__":
