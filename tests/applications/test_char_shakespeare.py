@@ -43,6 +43,20 @@ def test_read_text_errors_name_the_file(tmp_path):
         data.read_text(empty)
 
 
+def test_tfds_loader_joins_the_three_splits_in_order():
+    # tfds's mock serves the test's own examples through the real tfds.load path, offline.
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    texts = {"train": "First train. ", "validation": "Then validation. ", "test": "Last test."}
+
+    def as_dataset(self, split, *args, **kwargs):
+        return tf.data.Dataset.from_tensor_slices({"text": [texts[str(split)]]})
+
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        assert data.read_tfds_text() == "First train. Then validation. Last test."
+
+
 def test_shared_corpus_is_tiny_shakespeare(shared_data):
     text = data.read_text()
     assert len(text) == 1_115_394 and len(set(text)) == 65
