@@ -22,6 +22,7 @@ path is the multi-worker path, and keeps Keras callbacks for everything else.
 """
 
 import dataclasses
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -444,6 +445,16 @@ class _Checkpoints:
 # --------------------------------------------------------------------------
 # The loop.
 # --------------------------------------------------------------------------
+def _check_tensorboard_installed(log_dir):
+    # Keras's TensorBoard callback fails only at the first logged step without
+    # it; say so before training starts.
+    if log_dir is not None and importlib.util.find_spec("tensorboard") is None:
+        raise ImportError(
+            f"TensorBoard logs (log_dir={log_dir!r}) need the `tensorboard` package: "
+            "python -m pip install tensorboard"
+        )
+
+
 def _callback_list(user_callbacks, model, config, log_dir, steps_per_epoch, chief):
     callbacks = [*user_callbacks, keras.callbacks.TerminateOnNaN()]
     if log_dir is not None:
@@ -498,6 +509,7 @@ def train(build_model, train_data, config=None, validation_data=None, callbacks=
     """
     config = config or TrainingConfig()
     config.validate()
+    _check_tensorboard_installed(config.log_dir)
     steps_per_epoch = _steps_per_epoch(train_data, config.steps_per_epoch)
     total_steps = config.epochs * steps_per_epoch
     strategy = make_strategy(config.strategy)
