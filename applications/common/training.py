@@ -181,8 +181,10 @@ def make_dataset(x, y, batch_size, shuffle=True, seed=0, drop_remainder=True):
     """A `tf.data.Dataset` of (x, y) batches from arrays: shuffled (a new,
     seed-determined order each pass), batched, prefetched.
 
-    The order depends only on `seed` and on how many passes were made, so a
-    resumed run that re-enters the stream at the same step sees the same data.
+    The order depends only on `seed`, on the global seed in force when the
+    dataset is made (tf.data's rule: seed with `keras.utils.set_random_seed`
+    before making the data) and on how many passes were made, so a resumed
+    run that re-enters the stream at the same step sees the same data.
 
     Args:
         x: Array (or nested structure of arrays) of inputs, first axis samples.

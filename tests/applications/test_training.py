@@ -203,6 +203,20 @@ def test_mirrored_strategy_runs_with_one_replica_on_cpu():
     assert np.isfinite(history["loss"][0])
 
 
+def test_mixed_precision_on_wraps_a_loss_scale_optimizer_and_tracks_float32():
+    def run(mixed_precision):
+        keras.utils.set_random_seed(0)  # the same shuffle order for both runs
+        config = quiet(epochs=2, learning_rate=0.05, mixed_precision=mixed_precision)
+        return train(build_regression_model, regression_data(), config)
+
+    _, expected = run("off")
+    model, history = run("on")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.dtype_policy.name == "mixed_float16"
+    assert keras.mixed_precision.global_policy().name == "float32"  # not leaked
+    np.testing.assert_allclose(history["loss"], expected["loss"], rtol=2e-2)
+
+
 def free_ports(count):
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:
