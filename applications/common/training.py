@@ -165,13 +165,13 @@ def is_chief(strategy):
     )
 
 
-def _writable_dir(real_dir, chief, scratch):
+def _writable_dir(real_dir, chief, scratch, kind):
     """The real folder on the chief; a private scratch folder on other
     workers, who must still write (saving is a collective step) but whose
     copies nobody reads (the documented MultiWorkerMirroredStrategy pattern)."""
     if real_dir is None or chief:
         return real_dir
-    return os.path.join(scratch, os.path.basename(os.path.normpath(real_dir)))
+    return os.path.join(scratch, kind)
 
 
 # --------------------------------------------------------------------------
@@ -522,11 +522,11 @@ def train(build_model, train_data, config=None, validation_data=None, callbacks=
     scratch = tempfile.mkdtemp(prefix="rnnzoo-worker-")
     try:
         checkpoints = _Checkpoints(
-            model, step, _writable_dir(config.checkpoint_dir, chief, scratch), config.checkpoint_every
+            model, step, _writable_dir(config.checkpoint_dir, chief, scratch, "checkpoints"), config.checkpoint_every
         )
         start_step = checkpoints.restore(config.checkpoint_dir)
         callback_list = _callback_list(
-            callbacks, model, config, _writable_dir(config.log_dir, chief, scratch), steps_per_epoch, chief
+            callbacks, model, config, _writable_dir(config.log_dir, chief, scratch, "logs"), steps_per_epoch, chief
         )
         _run_epochs(
             model, loss_tracker, strategy, train_data, validation_data, callback_list,

@@ -2,6 +2,7 @@
 reference: `model.fit`, a hand-computed clipped update, an uninterrupted run,
 a single-process run for the multi-worker cluster."""
 
+import importlib.util
 import json
 import os
 import socket
@@ -215,6 +216,26 @@ def test_mixed_precision_on_wraps_a_loss_scale_optimizer_and_tracks_float32():
     assert model.dtype_policy.name == "mixed_float16"
     assert keras.mixed_precision.global_policy().name == "float32"  # not leaked
     np.testing.assert_allclose(history["loss"], expected["loss"], rtol=2e-2)
+
+
+def test_tensorboard_logs_train_and_validation_scalars(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train(build_regression_model, regression_data(), quiet(log_dir=str(tmp_path)),
+          validation_data=regression_data(shuffle=False))
+    for run in ("train", "validation"):
+        events = EventAccumulator(str(tmp_path / run))
+        events.Reload()
+        assert {"epoch_loss", "epoch_mae"} <= set(events.Tags()["tensors"])
+
+
+def test_log_dir_without_tensorboard_fails_before_training(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorboard" else real_find_spec(name, *a))
+    with pytest.raises(ImportError, match="pip install tensorboard"):
+        train(build_regression_model, regression_data(), quiet(log_dir="unused"))
 
 
 def free_ports(count):
