@@ -223,13 +223,31 @@ def _steps_per_epoch(train_data, steps_per_epoch):
     return cardinality
 
 
-def _example_inputs(train_data):
-    """Zeros shaped like one batch of inputs (unknown sizes set to 1), to
-    build a model that is not built yet without touching the data stream."""
-    x_spec = keras.utils.unpack_x_y_sample_weight(train_data.element_spec)[0]
+def _example_batch(train_data):
+    """Zeros shaped like one (x, y) batch (unknown sizes set to 1), to build
+    what is not built yet without touching the data stream."""
+    x_spec, y_spec, _ = keras.utils.unpack_x_y_sample_weight(train_data.element_spec)
     return tf.nest.map_structure(
-        lambda spec: tf.zeros([d or 1 for d in spec.shape], spec.dtype), x_spec
+        lambda spec: tf.zeros([d or 1 for d in spec.shape], spec.dtype), (x_spec, y_spec)
     )
+
+
+def _build_loss_and_metrics(model, loss_tracker, strategy, example_batch):
+    """Create the compiled loss's and metrics' variables now, once per replica.
+
+    Keras creates them at their first use; inside the compiled step that
+    means creating variables in a `tf.function`, which fails with several
+    local replicas (an uninitialised placeholder in TensorFlow's lifted
+    initialisation). `model.fit` avoids it the same way, by building first.
+    """
+    def update_once(x, y):
+        y_pred = model(x, training=False)
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+        loss_tracker.update_state(loss)
+        model.compute_metrics(x, y, y_pred)
+
+    strategy.run(update_once, args=example_batch)
+    _reset_metrics(model, loss_tracker)
 
 
 # --------------------------------------------------------------------------
@@ -294,11 +312,13 @@ def _build_in_scope(build_model, config, strategy, train_data, total_steps):
                 raise ValueError("Argument `build_model` must return a compiled model. Received: a model with no optimizer")
             _set_clipping(model.optimizer, config.clipnorm)
             _set_learning_rate(model.optimizer, learning_rate_schedule(config, total_steps))
+            example_batch = _example_batch(train_data)
             if not model.built:
-                model(_example_inputs(train_data))
+                model(example_batch[0])
             # Built before any restore, so the checkpoint fills the slots.
             model.optimizer.build(model.trainable_variables)
             loss_tracker = keras.metrics.Mean(name="loss")
+            _build_loss_and_metrics(model, loss_tracker, strategy, example_batch)
             step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
@@ -326,9 +346,10 @@ def _clip_across_replicas(grads, optimizer, num_replicas):
     total = tf.distribute.get_replica_context().all_reduce(
         tf.distribute.ReduceOp.SUM, [grads[i] for i in present]
     )
-    # Under mixed precision the gradients carry the loss scale: clip the true ones.
+    # Under mixed precision the gradients carry the loss scale: clip the true
+    # ones. Dense from here (an Embedding's gradient arrives as IndexedSlices).
     loss_scale = tf.cast(getattr(optimizer, "dynamic_scale", 1.0), tf.float32)
-    total = [g / loss_scale for g in total]
+    total = [tf.convert_to_tensor(g) / loss_scale for g in total]
     if inner.global_clipnorm:
         total, _ = tf.clip_by_global_norm(total, inner.global_clipnorm)
     elif inner.clipnorm:
