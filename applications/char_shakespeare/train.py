@@ -32,7 +32,7 @@ from applications.common.training import TrainingConfig, make_dataset, train  # 
 
 SEQ_LEN = 100  # characters per training window: the truncated-BPTT length
 BATCH_SIZE = 64  # windows per step
-EPOCHS = 25  # passes over the 1M training characters
+EPOCHS = 15  # passes over the 1M training characters
 LEARNING_RATE = 2e-3  # Adam; decayed to 0 along a cosine after a short warm-up
 UNITS, NUM_LAYERS = 384, 2  # two 384-unit recurrent layers: ~1.9M parameters
 EMBEDDING_DIM = 64
@@ -56,6 +56,7 @@ def parse_args(argv=None):
     parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
     parser.add_argument("--log-dir", help="TensorBoard logs")
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
+    parser.add_argument("--prompt", default="ROMEO:", help="priming text for the sample printed at the end")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a tiny run on 20k characters, for tests")
     args = parser.parse_args(argv)
@@ -128,7 +129,11 @@ def main(argv=None):
         print(f"weights saved to {args.save}")
 
     # ## Generate
-    print(generate_text(model, config, prompt="ROMEO:", length=200 if not args.smoke else 40, temperature=0.8, seed=args.seed))
+    prompt = args.prompt
+    if not set(prompt) <= set(vocabulary.characters):
+        prompt = text.split("\n", 1)[0] + "\n"
+        print(f"(the corpus lacks characters of --prompt {args.prompt!r}; priming with its first line instead)")
+    print(generate_text(model, config, prompt=prompt, length=200 if not args.smoke else 40, temperature=0.8, seed=args.seed))
     return val_loss
 
 

@@ -105,3 +105,26 @@ def test_sampling_is_repeatable_under_a_seed_and_checks_its_arguments():
     ]:
         with pytest.raises(ValueError, match=message):
             generate_text(model, CONFIG, **{"prompt": "to", "length": 3, **bad})
+
+
+def test_training_script_smoke_run_saves_weights_that_reload(tmp_path, capsys):
+    from applications.char_shakespeare import train
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT * 30)
+    weights = tmp_path / "out" / "char.weights.h5"
+    val_loss = train.main(["--smoke", "--data", str(corpus), "--save", str(weights)])
+    assert np.isfinite(val_loss) and val_loss < np.log(len(set(TEXT)))  # better than uniform guessing
+    assert weights.is_file() and [p.name for p in weights.parent.iterdir()] == [weights.name]
+    reloaded = char_model.build(**{**CONFIG, "units": 32, "num_layers": 1, "embedding_dim": 64})
+    reloaded.load_weights(weights)
+    assert "priming with its first line instead" in capsys.readouterr().out
+
+
+def test_training_script_refuses_an_empty_text(tmp_path):
+    from applications.char_shakespeare import train
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="Text file is empty"):
+        train.main(["--smoke", "--data", str(empty)])
