@@ -3,6 +3,7 @@
 import copy
 import hashlib
 import importlib
+import warnings
 from pathlib import Path
 
 from zoo.registry import MODELS
@@ -94,7 +95,10 @@ def load(name, weights=True):
         if not path.name.endswith((".weights.h5", ".keras")):
             raise ValueError(f"Weights file must end in .weights.h5 or .keras, got {path.name!r}")
     try:
-        model.load_weights(path)
+        with warnings.catch_warnings():
+            # A .keras file also holds its optimizer's state; we load weights only, on purpose.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(path)
     except Exception as error:  # h5py/zip errors for damaged files; say which file
         raise ValueError(f"Could not load weights from {path}: {error}") from error
     return model

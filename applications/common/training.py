@@ -280,15 +280,17 @@ def learning_rate_schedule(config, total_steps):
     )
 
 
-def _set_learning_rate(optimizer, learning_rate):
-    try:
-        optimizer.learning_rate = learning_rate
-    except TypeError:
-        # The application compiled with a schedule, which Keras will not
-        # overwrite with a float; a flat schedule says the same thing.
-        optimizer.learning_rate = keras.optimizers.schedules.PolynomialDecay(
-            learning_rate, decay_steps=1, end_learning_rate=learning_rate
-        )
+def _set_learning_rate(model, learning_rate):
+    """Give the model a fresh optimizer of the same kind and settings with this
+    learning rate. Assigning a schedule to the existing optimizer would untrack
+    its learning-rate variable, an edit of its variable list after which a
+    tf.train.Checkpoint refuses to save it."""
+    inner = _inner_optimizer(model.optimizer)
+    fresh = inner.__class__.from_config({**inner.get_config(), "learning_rate": learning_rate})
+    if inner is not model.optimizer:  # keep the loss scaling of mixed precision
+        scaling = {k: v for k, v in model.optimizer.get_config().items() if k in ("initial_scale", "dynamic_growth_steps")}
+        fresh = keras.optimizers.LossScaleOptimizer(fresh, **scaling)
+    model.optimizer = fresh
 
 
 def _use_mixed_precision(setting):
@@ -311,7 +313,7 @@ def _build_in_scope(build_model, config, strategy, train_data, total_steps):
             if model.optimizer is None:
                 raise ValueError("Argument `build_model` must return a compiled model. Received: a model with no optimizer")
             _set_clipping(model.optimizer, config.clipnorm)
-            _set_learning_rate(model.optimizer, learning_rate_schedule(config, total_steps))
+            _set_learning_rate(model, learning_rate_schedule(config, total_steps))
             example_batch = _example_batch(train_data)
             if not model.built:
                 model(example_batch[0])
@@ -400,12 +402,16 @@ def _make_steps(model, loss_tracker, strategy):
         results["loss"] = loss_tracker.result()
         return results
 
-    @tf.function
+    # XLA as the application compiled its model (jit_compile), on one replica:
+    # the collective ops of several replicas are left to the plain graph.
+    compiled = tf.function(jit_compile=bool(model.jit_compile) and num_replicas == 1)
+
+    @compiled
     def train_step(batch):
         strategy.run(replica_train_step, args=(batch,))
         return logs()
 
-    @tf.function
+    @compiled
     def test_step(batch):
         strategy.run(replica_test_step, args=(batch,))
         return logs()

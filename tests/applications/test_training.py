@@ -283,3 +283,29 @@ def test_two_workers_on_localhost_end_with_identical_weights(tmp_path):
     assert_weights_equal(final, expected_final, tol=1e-5)
     # Only the chief (worker 0) wrote to the real checkpoint folder.
     assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-6")
+
+
+def test_a_schedule_and_checkpoints_work_together(tmp_path):
+    # Regression: swapping the optimizer's float rate for a schedule used to
+    # untrack a variable, after which the checkpoint could not be written.
+    config = quiet(epochs=2, steps_per_epoch=4, lr_schedule="cosine", warmup_steps=2,
+                   checkpoint_dir=str(tmp_path), checkpoint_every=3)
+    model, _ = train(build_regression_model, regression_data(), config)
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-8")
+    assert int(model.optimizer.iterations) == 8
+
+
+def test_a_model_compiled_for_xla_trains_like_one_without():
+    def build(jit):
+        def builder():
+            model = build_regression_model()
+            model.compile(model.optimizer, model.loss, jit_compile=jit)
+            return model
+        return builder
+
+    weights = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(3)
+        model, _ = train(build(jit), regression_data(), quiet(epochs=1, steps_per_epoch=6))
+        weights.append(model.get_weights())
+    assert_weights_equal(weights[0], weights[1], tol=1e-5)
