@@ -125,7 +125,7 @@ def main(argv=None):
         sys.exit("training diverged: the validation loss is not finite; weights not saved")
 
     if args.save:
-        save_weights(model, Path(args.save))
+        save_weights(model, config, Path(args.save))
         print(f"weights saved to {args.save}")
 
     # ## Generate
@@ -137,12 +137,16 @@ def main(argv=None):
     return val_loss
 
 
-def save_weights(model, path):
-    """Write to a temporary file first, so an interrupted save never leaves a half-written file."""
+def save_weights(model, config, path):
+    """The model's weights alone, without the optimizer's state (Adam's moments
+    would triple the file), written to a temporary file first so an
+    interrupted save never leaves a half-written file."""
+    weights_only = char_model.build(**config)  # its optimizer is never built: nothing of it is saved
+    weights_only.set_weights(model.get_weights())
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         partial = Path(scratch) / path.name
-        model.save_weights(partial)
+        weights_only.save_weights(partial)
         os.replace(partial, path)
 
 
