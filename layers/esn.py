@@ -87,7 +87,10 @@ class RidgeReadout:
         penalty = np.full(len(self.xtx), self.ridge)
         if self.use_bias:
             penalty[-1] = 0.0
-        weights = linalg.solve(self.xtx + np.diag(penalty), self.xty, assume_a="sym")
+        if self.ridge > 0:
+            weights = linalg.solve(self.xtx + np.diag(penalty), self.xty, assume_a="sym")
+        else:  # plain least squares: XᵀX may be singular, take the minimum-norm solution
+            weights = linalg.lstsq(self.xtx, self.xty)[0]
         if self.use_bias:
             return weights[:-1], weights[-1]
         return weights, np.zeros(weights.shape[1])
@@ -165,13 +168,14 @@ class RLSReadout:
         for i, phi in enumerate(features):
             y = phi @ w
             p_phi = p @ phi
-            gain = p_phi / (lam + phi @ p_phi)
-            w += np.outer(gain, targets[i] - y)
-            p -= np.outer(gain, p_phi)
+            denominator = lam + phi @ p_phi
+            w += np.outer(p_phi / denominator, targets[i] - y)
+            # (Pφ)(Pφ)ᵀ / d is symmetric to the last bit, so P stays symmetric: with
+            # λ < 1 a round-off asymmetry would otherwise grow by 1/λ per step.
+            p -= np.outer(p_phi, p_phi) / denominator
             if lam != 1.0:
                 p /= lam
             predictions[i] = y
-        self.p = 0.5 * (p + p.T)  # keep P symmetric against round-off
         return predictions
 
 
