@@ -121,7 +121,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.seeds <= 0:
         parser.error(f"--seeds must be a positive integer, got {args.seeds}")
-    reservoirpy.verbosity(0)
     ours(50, 0, split(300, 100)), theirs(50, 0, split(300, 100))  # imports, caches, first-call costs
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}; "
