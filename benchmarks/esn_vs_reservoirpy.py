@@ -17,8 +17,12 @@ connections per unit, ridge 1e-5, warmup (washout) 100. The figures:
 reservoirpy is not an rnnzoo dependency; install it for this script only:
 
     python -m pip install reservoirpy==0.4.2
-    python benchmarks/esn_vs_reservoirpy.py            # about 3 minutes on 2 CPU cores
+    python benchmarks/esn_vs_reservoirpy.py            # 1-4 minutes on 2 CPU cores
     python benchmarks/esn_vs_reservoirpy.py --quick    # main comparison only
+    OPENBLAS_NUM_THREADS=1 python benchmarks/esn_vs_reservoirpy.py   # stable timings on a shared machine
+
+On a shared 2-core machine multi-threaded BLAS spin-waits while other jobs
+run and both sides slow down several-fold; one BLAS thread gives stable figures.
 """
 
 import argparse
