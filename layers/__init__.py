@@ -7,13 +7,18 @@ we ship and test).
 
 from layers import initializers
 from layers.base import RecurrentCell, RecurrentLayer
+from layers.esn import EchoStateNetwork, RidgeReadout, RLSReadout
 from layers.jordan import JordanRNN, JordanRNNCell
 from layers.leaky import LeakyRNN, LeakyRNNCell
 from layers.peephole_lstm import PeepholeLSTM, PeepholeLSTMCell
+from layers.reservoir import DeepReservoir, DeepReservoirCell, Reservoir, ReservoirCell
 from layers.simple import IRNN, NPRNN
 from layers.skip import SkipRNN, SkipRNNCell
 
 __all__ = [
+    "DeepReservoir",
+    "DeepReservoirCell",
+    "EchoStateNetwork",
     "IRNN",
     "NPRNN",
     "JordanRNN",
@@ -24,6 +29,10 @@ __all__ = [
     "PeepholeLSTMCell",
     "RecurrentCell",
     "RecurrentLayer",
+    "Reservoir",
+    "ReservoirCell",
+    "RidgeReadout",
+    "RLSReadout",
     "SkipRNN",
     "SkipRNNCell",
     "initializers",

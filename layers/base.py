@@ -43,10 +43,35 @@ def check_positive_int(name, value):
 
 def check_rate(name, value):
     """A dropout rate: a float in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+    if not _is_number(value) or not 0.0 <= value < 1.0:
         raise ValueError(
             f"Argument `{name}` must be a float in [0, 1). Received: {name}={value!r}"
         )
+    return float(value)
+
+
+def _is_number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+def check_positive(name, value):
+    """A number > 0."""
+    if not _is_number(value) or not value > 0.0:
+        raise ValueError(f"Argument `{name}` must be a positive number. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_non_negative(name, value):
+    """A number >= 0."""
+    if not _is_number(value) or not value >= 0.0:
+        raise ValueError(f"Argument `{name}` must be a number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_fraction(name, value):
+    """A rate or density in (0, 1]."""
+    if not _is_number(value) or not 0.0 < value <= 1.0:
+        raise ValueError(f"Argument `{name}` must be in (0, 1]. Received: {name}={value!r}")
     return float(value)
 
 
@@ -132,7 +157,7 @@ class RecurrentCell(keras.layers.Layer):
         self._inside_sequence_layer = False
 
     # ---- weights ---------------------------------------------------------
-    def add_input_weights(self, input_shape, bias_initializer=None):
+    def add_input_weights(self, input_shape, kernel_initializer=None, bias_initializer=None):
         """Create `kernel` (input_dim, projection_size) and `bias`."""
         self.input_dim = input_shape[-1]
         if self.input_dim is None:
@@ -143,7 +168,7 @@ class RecurrentCell(keras.layers.Layer):
         self.kernel = self.add_weight(
             shape=(self.input_dim, self.projection_size),
             name="kernel",
-            initializer=self.kernel_initializer,
+            initializer=kernel_initializer or self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )

