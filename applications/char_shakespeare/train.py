@@ -151,4 +151,7 @@ def save_weights(model, config, path):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (ValueError, FileNotFoundError) as error:  # the user's data: one line, no traceback
+        sys.exit(f"train: error: {error}")

@@ -128,3 +128,20 @@ def test_training_script_refuses_an_empty_text(tmp_path):
     empty.write_text("")
     with pytest.raises(ValueError, match="Text file is empty"):
         train.main(["--smoke", "--data", str(empty)])
+
+
+@pytest.mark.parametrize("content", [None, ""], ids=["missing", "empty"])
+def test_training_command_reports_bad_data_in_one_line(tmp_path, content):
+    import subprocess
+    import sys
+
+    path = tmp_path / "corpus.txt"
+    if content is not None:
+        path.write_text(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "applications.char_shakespeare.train", "--smoke", "--data", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"train: error: Text file {'is empty' if content == '' else 'not found'}")
