@@ -34,7 +34,7 @@ class JordanRNNCell(RecurrentCell):
 
     >>> import numpy as np, keras
     >>> from layers import JordanRNNCell
-    >>> keras.layers.RNN(JordanRNNCell(16, output_units=4))(np.zeros((2, 5, 3), "float32")).shape
+    >>> tuple(keras.layers.RNN(JordanRNNCell(16, output_units=4))(np.zeros((2, 5, 3), "float32")).shape)
     (2, 4)
 
     Reference:
@@ -118,7 +118,7 @@ class JordanRNN(RecurrentLayer):
 
     >>> import numpy as np
     >>> from layers import JordanRNN
-    >>> JordanRNN(32, output_units=3, return_sequences=True)(np.zeros((4, 10, 5), "float32")).shape
+    >>> tuple(JordanRNN(32, output_units=3, return_sequences=True)(np.zeros((4, 10, 5), "float32")).shape)
     (4, 10, 3)
 
     Reference:

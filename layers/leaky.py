@@ -77,7 +77,7 @@ class LeakyRNNCell(RecurrentCell):
     >>> import numpy as np, keras
     >>> from layers import LeakyRNNCell
     >>> cell = LeakyRNNCell(8, leak_rate_range=(0.01, 1.0))
-    >>> keras.layers.RNN(cell)(np.zeros((2, 5, 3), "float32")).shape
+    >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 5, 3), "float32")).shape)
     (2, 8)
 
     Reference:
@@ -150,7 +150,7 @@ class LeakyRNN(RecurrentLayer):
     >>> import numpy as np
     >>> from layers import LeakyRNN
     >>> layer = LeakyRNN(16, leak_rate_range=(0.01, 1.0), trainable_leak_rate=True)
-    >>> layer(np.zeros((4, 10, 3), "float32")).shape
+    >>> tuple(layer(np.zeros((4, 10, 3), "float32")).shape)
     (4, 16)
 
     Reference:

@@ -43,7 +43,7 @@ class PeepholeLSTMCell(RecurrentCell):
     >>> import numpy as np, keras
     >>> from layers import PeepholeLSTMCell
     >>> rnn = keras.layers.RNN(PeepholeLSTMCell(8))
-    >>> rnn(np.zeros((2, 5, 3), "float32")).shape
+    >>> tuple(rnn(np.zeros((2, 5, 3), "float32")).shape)
     (2, 8)
 
     Reference:
@@ -138,7 +138,7 @@ class PeepholeLSTM(RecurrentLayer):
 
     >>> import numpy as np
     >>> from layers import PeepholeLSTM
-    >>> PeepholeLSTM(16, return_sequences=True)(np.zeros((4, 10, 3), "float32")).shape
+    >>> tuple(PeepholeLSTM(16, return_sequences=True)(np.zeros((4, 10, 3), "float32")).shape)
     (4, 10, 16)
 
     Reference:

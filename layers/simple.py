@@ -41,7 +41,7 @@ class IRNN(_ReLURNN):
 
     >>> import numpy as np
     >>> from layers import IRNN
-    >>> IRNN(32)(np.zeros((2, 100, 2), "float32")).shape
+    >>> tuple(IRNN(32)(np.zeros((2, 100, 2), "float32")).shape)
     (2, 32)
 
     Reference:
@@ -77,7 +77,7 @@ class NPRNN(_ReLURNN):
 
     >>> import numpy as np
     >>> from layers import NPRNN
-    >>> NPRNN(32, seed=1)(np.zeros((2, 100, 2), "float32")).shape
+    >>> tuple(NPRNN(32, seed=1)(np.zeros((2, 100, 2), "float32")).shape)
     (2, 32)
 
     Reference:

@@ -46,7 +46,7 @@ class SkipRNNCell(RecurrentCell):
     >>> import numpy as np, keras
     >>> from layers import SkipRNNCell
     >>> cell = SkipRNNCell(8, delays=(1, 4))
-    >>> keras.layers.RNN(cell)(np.zeros((2, 12, 3), "float32")).shape
+    >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 12, 3), "float32")).shape)
     (2, 8)
 
     Reference:
@@ -102,7 +102,7 @@ class SkipRNN(RecurrentLayer):
 
     >>> import numpy as np
     >>> from layers import SkipRNN
-    >>> SkipRNN(16, delays=(1, 8))(np.zeros((4, 32, 3), "float32")).shape
+    >>> tuple(SkipRNN(16, delays=(1, 8))(np.zeros((4, 32, 3), "float32")).shape)
     (4, 16)
 
     Reference:
