@@ -123,6 +123,14 @@ def test_stateful_chunks_equal_one_pass(name):
 
 
 @names
+def test_unrolled_loop_computes_the_same(name):
+    x = random_sequences()
+    layer = CASES[name](return_sequences=True)
+    expected = layer(x)
+    close(twin(layer, x, return_sequences=True, unroll=True)(x), expected)
+
+
+@names
 def test_dropout_acts_only_in_training(name):
     layer = CASES[name](dropout=0.5, return_sequences=True)
     x = random_sequences()
