@@ -310,13 +310,13 @@ class ESNCanceller(RLSCanceller):
     def __init__(
         self,
         fs,
-        units=40,
+        units=20,
         spectral_radius=0.5,
         leak_rate=1.0,
         input_scaling=1.0,
         bias_scaling=0.5,
         taps=2,
-        forgetting_factor=0.999,
+        forgetting_factor=0.9999,
         ridge=1e-3,
         dc_block=0.995,
         seed=0,
@@ -353,7 +353,7 @@ def make_canceller(method, fs, **options):
     if method == "notch":
         return NotchCanceller(fs, **options)
     if method in ("lms", "nlms", "volterra"):
-        defaults = {"lms": dict(normalized=False, mu=0.01), "nlms": {}, "volterra": dict(order=3, taps=4)}[method]
+        defaults = {"lms": dict(normalized=False, mu=0.01), "nlms": {}, "volterra": dict(order=3, taps=8, mu=0.01)}[method]
         return LMSCanceller(fs, **{**defaults, **options})
     if method == "esn":
         return ESNCanceller(fs, **options)
