@@ -143,3 +143,64 @@ def test_bad_inputs_name_the_problem(change, message):
     options = {"method": "nlms", "fs": FS, **options}
     with pytest.raises(ValueError, match=message):
         cancel(primary, reference, **options)
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "zoo.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_denoises_text_files_and_keeps_the_old_output_on_error(tmp_path):
+    _, primary, reference = mains_case(2000)
+    np.savetxt(tmp_path / "p.txt", primary)
+    np.savetxt(tmp_path / "r.txt", reference)
+    out = tmp_path / "clean.txt"
+    ok = run_cli("denoise", "--primary", str(tmp_path / "p.txt"), "--reference", str(tmp_path / "r.txt"), "--out", str(out), "--fs", "1000")
+    assert ok.returncode == 0, ok.stderr
+    expected = cancel(primary, reference / np.abs(reference).max(), FS, method="nlms")
+    np.testing.assert_allclose(np.loadtxt(out), expected, rtol=1e-6, atol=1e-9)
+    out.write_text("previous result\n")
+    np.savetxt(tmp_path / "short.txt", reference[:-5])
+    bad = run_cli("denoise", "--primary", str(tmp_path / "p.txt"), "--reference", str(tmp_path / "short.txt"), "--out", str(out), "--fs", "1000")
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "different lengths" in bad.stderr
+    assert out.read_text() == "previous result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.txt", "p.txt", "r.txt", "short.txt"]  # no temp file left
+
+
+@pytest.mark.parametrize("content, message", [(b"not audio at all", "Cannot read audio file"), (None, "No such file")])
+def test_cli_unreadable_audio_is_one_line(tmp_path, content, message):
+    wav = tmp_path / "p.wav"
+    if content is not None:
+        wav.write_bytes(content)
+    result = run_cli("denoise", "--primary", str(wav), "--reference", str(wav), "--out", str(tmp_path / "o.wav"))
+    assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.wav").exists()
+
+
+def test_wav_round_trip_through_the_cli(tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    _, primary, reference = mains_case(1600)
+    soundfile.write(tmp_path / "p.wav", primary / 4, 8000, subtype="FLOAT")
+    soundfile.write(tmp_path / "r.wav", reference, 16000, subtype="FLOAT")
+    result = run_cli("denoise", "--primary", str(tmp_path / "p.wav"), "--reference", str(tmp_path / "r.wav"), "--out", str(tmp_path / "o.wav"))
+    assert result.returncode != 0 and "different sample rates" in result.stderr
+
+
+def test_denoise_smoke_on_the_real_ecg_scenarios(shared_data, tmp_path):
+    from applications.noise_cancellation import denoise
+
+    rows = denoise.main(["--scenario", "ecg", "--smoke", "--methods", "notch,nlms,volterra,esn", "--plot", str(tmp_path / "ecg.png")])
+    assert (tmp_path / "ecg.png").stat().st_size > 10_000
+    assert rows["esn"]["snr_out"] > rows["nlms"]["snr_out"] + 6 and rows["notch"]["snr_gain"] < 5
+    rows = denoise.main(["--scenario", "ecg50hz", "--methods", "nlms,esn"])
+    assert rows["esn"]["atten_50Hz"] > 25
+
+
+@pytest.mark.slow
+def test_helicopter_scenario_is_deterministic_and_cancellable(shared_data):
+    from applications.noise_cancellation import scenarios
+
+    a, b = scenarios.helicopter(seconds=2.0, seed=3), scenarios.helicopter(seconds=2.0, seed=3)
+    np.testing.assert_array_equal(a.primary, b.primary)
+    cleaned = cancel(a.primary, a.reference, a.fs, method="nlms", taps=32, mu=0.1)
+    assert snr_improvement_db(a.clean, a.primary, cleaned, skip=4000) > 3
