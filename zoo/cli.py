@@ -46,6 +46,24 @@ def _generate(args):
     return 0
 
 
+def _denoise(args):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.primary or args.reference or args.out:
+        if not (args.primary and args.reference and args.out):
+            raise ValueError("--primary, --reference and --out go together (or use --scenario)")
+        from applications.noise_cancellation.files import denoise_files
+
+        fs = denoise_files(args.primary, args.reference, args.out, method=args.method or "nlms", fs=args.fs)
+        print(f"wrote {args.out} ({fs:g} Hz, method {args.method or 'nlms'})")
+        return 0
+    from applications.noise_cancellation import denoise
+
+    argv = ["--scenario", args.scenario or "ecg"] + (["--methods", args.method] if args.method else [])
+    argv += (["--plot", args.plot] if args.plot else []) + (["--seconds", str(args.seconds)] if args.seconds else [])
+    denoise.main(argv + (["--smoke"] if args.smoke else []))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="rnnzoo", description="Recurrent models for Keras 3: the zoo's pretrained models.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -65,6 +83,18 @@ def build_parser():
     generate.add_argument("--seed", type=int, default=None, help="seed for repeatable samples")
     generate.add_argument("--weights", default=None, help="a local .weights.h5 or .keras file instead of the zoo's")
     generate.set_defaults(run=_generate)
+
+    denoise = commands.add_parser("denoise", help="adaptive noise cancellation: a scenario's table of methods, or your own recordings")
+    denoise.add_argument("--scenario", choices=["ecg", "ecg-linear", "ecg50hz", "helicopter"], help="built-in scenario (default ecg)")
+    denoise.add_argument("--method", help="notch, lms, nlms, volterra or esn (scenario: default all, comma-separated; files: default nlms)")
+    denoise.add_argument("--plot", help="scenario: write waveform, spectrum and learning curves to this PNG")
+    denoise.add_argument("--seconds", type=float, help="scenario length")
+    denoise.add_argument("--smoke", action="store_true", help="scenario: a few seconds only")
+    denoise.add_argument("--primary", help="your recording: signal + noise (WAV, or CSV / one value per line with --fs)")
+    denoise.add_argument("--reference", help="your reference recording: the noise's source, same length and rate")
+    denoise.add_argument("--out", help="where to write the cleaned signal (.wav, or one value per line)")
+    denoise.add_argument("--fs", type=float, help="sampling rate in Hz of text files")
+    denoise.set_defaults(run=_denoise)
     return parser
 
 

@@ -37,3 +37,65 @@ def nrmse(y_true, y_pred, norm="var"):
     if scale == 0.0:
         raise ValueError("`y_true` is constant: NRMSE is undefined.")
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)) / scale)
+
+
+def _same_length(**arrays):
+    arrays = {name: np.asarray(a, "float64").ravel() for name, a in arrays.items()}
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"The signals must have the same length. Received: {lengths}")
+    return arrays.values()
+
+
+def snr_db(clean, signal):
+    """10 log10(Σ clean² / Σ (signal − clean)²): the SNR of `signal` against the known `clean` one."""
+    clean, signal = _same_length(clean=clean, signal=signal)
+    noise = np.sum((signal - clean) ** 2)
+    if noise == 0.0:
+        return float("inf")
+    return float(10 * np.log10(np.sum(clean**2) / noise))
+
+
+def snr_improvement_db(clean, noisy, cleaned, skip=0):
+    """Output SNR − input SNR in dB, both against `clean`, leaving out the first `skip` samples (convergence).
+
+    Example:
+
+    >>> import numpy as np
+    >>> from applications.common.metrics import snr_improvement_db
+    >>> clean = np.sin(np.arange(1000) * 0.1)
+    >>> noise = np.random.default_rng(0).normal(size=1000)
+    >>> round(snr_improvement_db(clean, clean + noise, clean + 0.1 * noise), 6)
+    20.0
+    """
+    clean, noisy, cleaned = _same_length(clean=clean, noisy=noisy, cleaned=cleaned)
+    return snr_db(clean[skip:], cleaned[skip:]) - snr_db(clean[skip:], noisy[skip:])
+
+
+def band_power_db(signal, fs, center, width=2.0):
+    """Power of `signal` in [center − width/2, center + width/2] Hz, in dB, from a Welch
+    periodogram (Hann windows of 1 s or the whole signal, 0.5 s overlap)."""
+    from scipy import signal as sp
+
+    x = np.asarray(signal, "float64").ravel()
+    nperseg = min(len(x), int(fs))
+    freqs, psd = sp.welch(x, fs=fs, nperseg=nperseg, detrend="constant")
+    band = (freqs >= center - width / 2) & (freqs <= center + width / 2)
+    if not band.any():
+        raise ValueError(f"No frequency bin within {center} ± {width / 2} Hz at this resolution ({fs / nperseg:g} Hz).")
+    return float(10 * np.log10(np.sum(psd[band]) * (freqs[1] - freqs[0]) + 1e-300))
+
+
+def band_attenuation_db(before, after, fs, centers, width=2.0):
+    """For each frequency in `centers`: band power of `before` − band power of `after`, in dB."""
+    return [band_power_db(before, fs, f, width) - band_power_db(after, fs, f, width) for f in centers]
+
+
+def residual_curve_db(clean, cleaned, fs, window=1.0):
+    """Residual power 10 log10(mean((cleaned − clean)²)) over consecutive `window`-second
+    blocks: the learning curve of a canceller. Returns (block start times in s, dB)."""
+    clean, cleaned = _same_length(clean=clean, cleaned=cleaned)
+    size = max(1, int(window * fs))
+    blocks = len(clean) // size
+    error = ((cleaned - clean)[: blocks * size] ** 2).reshape(blocks, size).mean(axis=1)
+    return np.arange(blocks) * window, 10 * np.log10(error + 1e-300)

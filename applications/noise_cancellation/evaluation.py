@@ -1,0 +1,160 @@
+"""Running the cancellers on a scenario: figures, tuning, speed, table, plots."""
+
+import time
+
+import numpy as np
+
+from applications.common.metrics import band_attenuation_db, snr_db
+from applications.noise_cancellation.cancellers import make_canceller
+
+# Step sizes and lengths tried when a linear or Volterra filter is "best tuned" on a scenario.
+TUNING_GRIDS = {
+    "nlms": [dict(taps=taps, mu=mu) for taps in (2, 4, 8, 16, 32, 64) for mu in (0.003, 0.01, 0.03, 0.1, 0.3)],
+    "volterra": [dict(taps=taps, mu=mu) for taps in (2, 4, 8, 16) for mu in (0.001, 0.003, 0.01, 0.03, 0.1)],
+}
+
+# Options per scenario that differ from the methods' defaults. Audio: the path is a 24-tap FIR at 8 kHz.
+# ecg50hz: the reference is a nominal 50 Hz sinusoid, not the real mains, so the filter must follow a slowly
+# rotating phase (λ = 0.99, 0.1 s memory), and a small reservoir keeps RLS from winding up on its
+# exactly periodic (rank-deficient) states.
+SCENARIO_OPTIONS = {
+    "ecg50hz": {"esn": dict(units=6, forgetting_factor=0.99)},
+    "helicopter": {
+        "nlms": dict(taps=32, mu=0.1),
+        "lms": dict(taps=32, mu=0.002),
+        "volterra": dict(taps=32, mu=0.05),
+        "esn": dict(units=10, taps=28, forgetting_factor=0.9995, dc_block=0.0),
+    },
+}
+
+
+def options_for(scenario, method):
+    options = dict(SCENARIO_OPTIONS.get(scenario.name.split("-")[0], {}).get(method, {}))
+    if method == "notch":
+        options.setdefault("harmonics", 3)
+    return options
+
+
+def run_method(scenario, method, chunk=None, **options):
+    """(cleaned, samples per second) of `method` on the scenario, streamed in `chunk`-sample pieces."""
+    canceller = make_canceller(method, scenario.fs, **options)
+    chunk = chunk or len(scenario.primary)
+    reference = scenario.reference if canceller.needs_reference else None
+    start = time.perf_counter()
+    pieces = [
+        canceller.process(scenario.primary[i : i + chunk], None if reference is None else reference[i : i + chunk])
+        for i in range(0, len(scenario.primary), chunk)
+    ]
+    seconds = time.perf_counter() - start
+    return np.concatenate(pieces), len(scenario.primary) / seconds
+
+
+def figures(scenario, cleaned, skip_seconds=5.0, mains=50.0):
+    """Quality figures of one output: SNRs against the clean signal when known,
+    and the attenuation of the mains band and its harmonics (after `skip_seconds` of convergence)."""
+    skip = int(skip_seconds * scenario.fs)
+    out = {}
+    if scenario.clean is not None:
+        clean = scenario.clean[skip:]
+        out["snr_in"] = snr_db(clean, scenario.primary[skip:])
+        out["snr_out"] = snr_db(clean, cleaned[skip:])
+        out["snr_gain"] = out["snr_out"] - out["snr_in"]
+        out["correlation"] = float(np.corrcoef(clean, cleaned[skip:])[0, 1])
+    if scenario.fs < 4000:  # mains scenarios: band residuals
+        width = 8.0 if scenario.clean is not None else 2.0  # the drifting scenario's hum spreads over 47–53 Hz
+        centers = [mains * k for k in (1, 2, 3)]
+        for f, value in zip(centers, band_attenuation_db(scenario.primary[skip:], cleaned[skip:], scenario.fs, centers, width)):
+            out[f"atten_{f:g}Hz"] = value
+    return out
+
+
+def tune(scenario, method, score="snr_out", **fixed):
+    """The grid point of TUNING_GRIDS[method] with the best `score` on this scenario: (options, figures)."""
+    best = None
+    for options in TUNING_GRIDS[method]:
+        try:
+            cleaned, _ = run_method(scenario, method, **fixed, **options)
+        except FloatingPointError:
+            continue
+        result = figures(scenario, cleaned)
+        if best is None or result[score] > best[1][score]:
+            best = (options, result)
+    return best
+
+
+def format_table(rows, baseline="nlms"):
+    """A text table of {method: figures}, with each figure also as a difference (dB) or ratio (speed) against `baseline`."""
+    keys = [k for k in next(iter(rows.values())) if k not in ("options",)]
+    base = rows.get(baseline)
+    lines = [f"{'method':<10}" + "".join(f"{k:>22}" for k in keys)]
+    for method, values in rows.items():
+        cells = []
+        for k in keys:
+            v = values.get(k, float("nan"))
+            if k in ("samples_per_s", "x_realtime"):
+                rel = f" ({v / base[k]:.2f}x)" if base else ""
+                cells.append(f"{v:>12,.0f}{rel:>10}")
+            elif base and k not in ("snr_in",):
+                rel = f"({v - base[k]:+.2f})" if k != "correlation" else f"({v - base[k]:+.4f})"
+                cells.append(f"{v:>12.4f}{rel:>10}" if k == "correlation" else f"{v:>12.2f}{rel:>10}")
+            else:
+                cells.append(f"{v:>22.2f}")
+        lines.append(f"{method:<10}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def plot(scenario, outputs, path, skip_seconds=5.0):
+    """Before/after waveform (2 s), spectrum and learning curve of each method's output, as one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from scipy import signal
+
+    from applications.common.metrics import residual_curve_db
+
+    fs = scenario.fs
+    fig, axes = plt.subplots(3, 1, figsize=(10, 11))
+    start = int(max(skip_seconds, len(scenario.primary) / fs - 3) * fs)
+    span = slice(start, min(len(scenario.primary), start + int(2 * fs)))
+    t = np.arange(len(scenario.primary))[span] / fs
+    axes[0].plot(t, scenario.primary[span], color="0.7", lw=0.8, label="primary (noisy)")
+    if scenario.clean is not None:
+        axes[0].plot(t, scenario.clean[span], color="k", lw=1.0, label="clean")
+    for method, cleaned in outputs.items():
+        axes[0].plot(t, cleaned[span], lw=0.8, label=method)
+    axes[0].set(xlabel="time (s)", title=f"{scenario.name}: waveform")
+    axes[0].legend(fontsize=8, ncol=4)
+    skip = int(skip_seconds * fs)
+    for label, x in [("primary", scenario.primary), *outputs.items()]:
+        f, p = signal.welch(x[skip:], fs=fs, nperseg=min(len(x) - skip, int(fs)))
+        axes[1].semilogy(f, p, lw=0.8, label=label)
+    axes[1].set(xlabel="frequency (Hz)", ylabel="PSD", title="spectrum", xlim=(0, min(fs / 2, 400 if fs < 4000 else fs / 2)))
+    axes[1].legend(fontsize=8)
+    if scenario.clean is not None:
+        for method, cleaned in outputs.items():
+            axes[2].plot(*residual_curve_db(scenario.clean, cleaned, fs, window=0.5), lw=0.9, label=method)
+        axes[2].set(xlabel="time (s)", ylabel="residual power (dB)", title="learning curve: residual over time")
+        axes[2].legend(fontsize=8)
+    else:
+        axes[2].axis("off")
+    fig.tight_layout()
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
+    plt.close(fig)
+
+
+def write_atomically(path, write):
+    """`write(temporary_path)` then rename over `path`: never a half-written file in its place."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    os.close(handle)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,57 @@
+"""The user's own recordings: read WAV or CSV / one-value-per-line files, cancel, write the result atomically."""
+
+from pathlib import Path
+
+import numpy as np
+
+from applications.noise_cancellation.cancellers import cancel
+from applications.noise_cancellation.evaluation import write_atomically
+from applications.noise_cancellation.scenarios import read_audio
+
+TEXT_SUFFIXES = (".csv", ".txt", ".dat")
+
+
+def read_signal(path, fs=None):
+    """(samples, rate) from a WAV (or any soundfile format; rate from the file) or a text
+    file with one value per line or the first column of a CSV (rate: `fs`, required)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {path}")
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        if fs is None:
+            raise ValueError(f"{path} has no sampling rate in it: pass --fs (Hz).")
+        try:
+            values = np.loadtxt(path, delimiter="," if path.suffix.lower() == ".csv" else None, ndmin=2)[:, 0]
+        except ValueError as error:
+            raise ValueError(f"Cannot read {path} as numbers: {error}") from None
+        return values, float(fs)
+    samples, rate = read_audio(path)
+    if fs is not None and float(fs) != rate:
+        raise ValueError(f"{path} is sampled at {rate:g} Hz, not the {fs:g} Hz given with --fs.")
+    return samples, rate
+
+
+def write_signal(path, samples, fs):
+    """WAV (float) for .wav, one value per line otherwise; written to a temporary file then renamed."""
+    import soundfile
+
+    path = Path(path)
+    if path.suffix.lower() == ".wav":
+        write_atomically(path, lambda tmp: soundfile.write(tmp, samples, int(round(fs)), subtype="FLOAT", format="WAV"))
+    else:
+        write_atomically(path, lambda tmp: np.savetxt(tmp, samples, fmt="%.9g"))
+
+
+def denoise_files(primary_path, reference_path, out_path, method="nlms", fs=None, **options):
+    """Cancel the noise in the primary recording with the reference recording; returns the rate.
+
+    The reference is divided by its peak (`reference_scale`) so the methods'
+    options mean the same at any recording level; this one look at the whole
+    file is the only thing that is not streaming here."""
+    primary, primary_fs = read_signal(primary_path, fs)
+    reference, reference_fs = read_signal(reference_path, fs)
+    peak = float(np.max(np.abs(reference))) if len(reference) and np.all(np.isfinite(reference)) else 1.0
+    options.setdefault("reference_scale", peak or 1.0)
+    cleaned = cancel(primary, reference, primary_fs, method=method, reference_fs=reference_fs, **options)
+    write_signal(out_path, cleaned, primary_fs)
+    return primary_fs
