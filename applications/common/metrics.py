@@ -99,3 +99,17 @@ def residual_curve_db(clean, cleaned, fs, window=1.0):
     blocks = len(clean) // size
     error = ((cleaned - clean)[: blocks * size] ** 2).reshape(blocks, size).mean(axis=1)
     return np.arange(blocks) * window, 10 * np.log10(error + 1e-300)
+
+
+def stoi(clean, processed, fs):
+    """Short-time objective intelligibility of `processed` speech against `clean` (Taal et al. 2011), about 0–1.
+
+    Computed by the `pystoi` package (the reference implementation's port, it
+    resamples to 10 kHz itself); None when pystoi is not installed (the
+    `audio` extra), so callers can leave the figure out."""
+    clean, processed = _same_length(clean=clean, processed=processed)
+    try:
+        from pystoi import stoi as pystoi_stoi
+    except ImportError:
+        return None
+    return float(pystoi_stoi(clean, processed, int(round(fs)), extended=False))  # pystoi wants an integer rate

@@ -20,13 +20,14 @@ Methods (`make_canceller(method, fs, **options)`):
 * `esn`: a fixed random reservoir driven by the reference, with an RLS readout
   over its states and a few reference taps (`layers.reservoir.NumpyReservoir`,
   `layers.esn.RLSReadout`).
-* `rnn` (a recurrent layer trained offline on a calibration segment, adapted
-  online) is not built yet; `make_canceller` says so.
+* `rnn`: a `layers.LeakyRNN` trained offline (`model.fit`) on a calibration
+  segment to predict the primary from the reference, run streaming with its
+  linear output layer adapted online by the same RLS (`calibration=` option).
 """
 
 import numpy as np
 
-METHODS = ("notch", "lms", "nlms", "volterra", "esn")  # "rnn" (issue 5) is not built yet
+METHODS = ("notch", "lms", "nlms", "volterra", "esn", "rnn")
 
 
 def _number(name, value, low=0.0, low_inclusive=False, high=None):
@@ -252,28 +253,32 @@ class RLSCanceller(Canceller):
     trained RNN) and `feature_count`.
     """
 
-    def _init_readout(self, taps, forgetting_factor, ridge, dc_block=0.0, weights=None, bias=None):
+    def _init_readout(self, taps, forgetting_factor, ridge, dc_block=0.0, weights=None):
+        """`weights`: the readout's starting weights on the features (the taps' start at 0)."""
         from layers.esn import RLSReadout
 
         self.line = TappedDelayLine(taps) if taps else None
         self.dc_block = DCBlocker(dc_block)
+        features = self.feature_count + (taps or 0)
+        start = None
+        if weights is not None:
+            start = np.zeros((features, 1))
+            start[: self.feature_count, 0] = weights
         self._readout_args = dict(
-            features=self.feature_count + (taps or 0),
+            features=features,
             outputs=1,
             forgetting_factor=_number("forgetting_factor", forgetting_factor, high=1.0),
             ridge=_number("ridge", ridge),
             use_bias=self.dc_block.pole == 0.0,
-            weights=weights,
-            bias=bias,
+            weights=start,
         )
-        self._rls = RLSReadout
         self.readout = RLSReadout(**self._readout_args)
 
     def _reset_readout(self):
         if self.line is not None:
             self.line.reset()
         self.dc_block.reset()
-        self.readout = self._rls(**self._readout_args)
+        self.readout = type(self.readout)(**self._readout_args)
 
     def _process(self, primary, reference):
         phi = self._features(reference)
@@ -322,7 +327,7 @@ class ESNCanceller(RLSCanceller):
         seed=0,
         reference_scale=1.0,
     ):
-        from layers.reservoir import NumpyReservoir, ReservoirCell
+        from layers.reservoir import ReservoirCell
 
         super().__init__(fs, reference_scale)
         cell = ReservoirCell(
@@ -334,7 +339,11 @@ class ESNCanceller(RLSCanceller):
             input_connectivity=1.0,
             seed=seed,
         )
-        self.reservoir = NumpyReservoir(cell, input_dim=1)
+        cell.build((None, 1))
+        ((w_in, bias, w, leak, _),) = cell.numpy_layers()  # tanh units (the cell's default)
+        # Dense float64: at a dozen units a dense mat-vec beats a sparse one.
+        self.w_in, self.bias, self.w = (np.asarray(a, "float64") for a in (w_in, bias, w))
+        self.leak = float(leak)
         self.feature_count = units
         self._init_readout(_count("taps", taps, low=0), forgetting_factor, ridge, dc_block)
         self._reset()
@@ -344,8 +353,147 @@ class ESNCanceller(RLSCanceller):
         self._reset_readout()
 
     def _features(self, reference):
-        out, self.states = self.reservoir.run(reference[None, :, None], self.states)
-        return out[0]
+        states, self.states = leaky_tanh_states(reference, self.w_in[0], self.bias, self.w, self.leak, self.states)
+        return states
+
+
+def leaky_tanh_states(x, w_in, bias, w, leak, state=None):
+    """h_t = (1 − α) ⊙ h_{t−1} + α ⊙ tanh(x_t w_in + b + h_{t−1} W) for a 1-D input chunk, from `state` (zeros if None).
+
+    The step of `layers.ReservoirCell` and `layers.LeakyRNNCell` in float64
+    numpy, one dense mat-vec and a few in-place ops per sample (the recurrent
+    matrices here are a dozen units: dense beats sparse). α is a scalar or one
+    rate per unit. Returns the states (time, units) and the last one."""
+    drive = x[:, None] * w_in + bias  # x_t w_in + b for the whole chunk
+    states = np.empty_like(drive)
+    h = np.zeros(w.shape[0]) if state is None else state
+    leaky = np.any(np.asarray(leak) != 1.0)
+    keep = 1.0 - np.asarray(leak, "float64")
+    dot, tanh, multiply = np.dot, np.tanh, np.multiply
+    forgotten = np.empty(w.shape[0])
+    for t in range(len(drive)):
+        new = states[t]
+        dot(h, w, out=new)
+        new += drive[t]
+        tanh(new, out=new)
+        if leaky:
+            new *= leak
+            multiply(h, keep, out=forgotten)
+            new += forgotten
+        h = new
+    return states, (h.copy() if len(drive) else h)
+
+
+class RNNCanceller(RLSCanceller):
+    """A leaky-integrator RNN trained offline on a calibration segment, its linear output adapted online.
+
+    Offline: the model reference → `layers.LeakyRNN` (tanh units at a spread
+    of time scales) → Dense(1) is fitted by `model.fit` to predict the
+    calibration primary from the calibration reference (the ANC objective: the
+    wanted signal is unpredictable from the reference, so what is learnt is the
+    noise path, harmonics included). Online: the trained recurrent layer runs
+    streaming in float64 numpy (`leaky_tanh_states`) and its output layer
+    (states, plus a few reference taps) is adapted by RLS, starting from the
+    trained Dense weights, so it follows drift the calibration did not see.
+
+    Args:
+        fs: Sampling rate in Hz.
+        calibration: (primary, reference) recorded together beforehand, same rate.
+        units: RNN size (RLS costs O((units + taps)²) per sample).
+        leak_rate_range: (slowest, fastest) leak rate of the units.
+        sequence: Length in samples of the training sequences.
+        epochs, batch_size, learning_rate: Adam training on the calibration.
+        taps, forgetting_factor, ridge, dc_block: the online readout's, as in `ESNCanceller`.
+        seed: Seeds the initial weights and the shuffling: same seed, same model.
+    """
+
+    def __init__(
+        self,
+        fs,
+        calibration=None,
+        units=12,
+        leak_rate_range=(0.3, 1.0),
+        sequence=200,
+        epochs=20,
+        batch_size=8,
+        learning_rate=0.01,
+        taps=2,
+        forgetting_factor=0.9999,
+        ridge=1e-3,
+        dc_block=0.995,
+        seed=0,
+        reference_scale=1.0,
+    ):
+        super().__init__(fs, reference_scale)
+        if calibration is None or len(calibration) != 2:
+            raise ValueError(
+                "Method 'rnn' is trained offline: pass calibration=(primary, reference), a stretch recorded "
+                f"beforehand with the same coupling. Received: calibration={calibration!r}"
+            )
+        cal_primary, cal_reference = check_pair(*calibration)
+        self.feature_count = _count("units", units)
+        sequence = _count("sequence", sequence, low=2)
+        if len(cal_primary) < sequence:
+            raise ValueError(f"The calibration has {len(cal_primary)} samples, fewer than one training `sequence` ({sequence}).")
+        trained = trained_leaky_rnn(
+            cal_primary,
+            cal_reference / self.reference_scale,
+            units=self.feature_count,
+            leak_rate_range=leak_rate_range,
+            sequence=sequence,
+            epochs=_count("epochs", epochs),
+            batch_size=_count("batch_size", batch_size),
+            learning_rate=_number("learning_rate", learning_rate),
+            seed=_count("seed", seed, low=0),
+        )
+        self.w_in, self.bias, self.w, self.leak, output_weights = trained
+        self._init_readout(_count("taps", taps, low=0), forgetting_factor, ridge, dc_block, weights=output_weights)
+        self._reset()
+
+    def _reset(self):
+        self.states = None
+        self._reset_readout()
+
+    def _features(self, reference):
+        states, self.states = leaky_tanh_states(reference, self.w_in, self.bias, self.w, self.leak, self.states)
+        return states
+
+
+_TRAINED = {}  # (calibration bytes, options) -> weights: training is deterministic, so each set-up is trained once per process
+
+
+def trained_leaky_rnn(primary, reference, **options):
+    """`train_leaky_rnn`, remembered: the benchmark's repeated rounds and the tests train once."""
+    key = (primary.tobytes(), reference.tobytes(), repr(sorted(options.items())))
+    if key not in _TRAINED:
+        _TRAINED.clear()  # keep one model: calibrations can be long
+        _TRAINED[key] = train_leaky_rnn(primary, reference, **options)
+    return _TRAINED[key]
+
+
+def train_leaky_rnn(primary, reference, units, leak_rate_range, sequence, epochs, batch_size, learning_rate, seed):
+    """Fit reference → LeakyRNN → Dense(1) to the primary; returns (w_in, b, W, α, output weights) as float64 numpy.
+
+    The primary is scaled to unit variance for training and the output
+    weights scaled back, so the same learning rate suits any recording level."""
+    import keras
+
+    from layers import LeakyRNN
+
+    keras.utils.set_random_seed(seed)
+    scale = primary.std() or 1.0
+    count = len(primary) // sequence
+    x = reference[: count * sequence].reshape(count, sequence, 1).astype("float32")
+    y = (primary[: count * sequence] / scale).reshape(count, sequence, 1).astype("float32")
+    rnn = LeakyRNN(units, leak_rate_range=tuple(leak_rate_range), return_sequences=True, seed=seed)
+    output = keras.layers.Dense(1)
+    model = keras.Sequential([keras.Input((None, 1)), rnn, output])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    cell = rnn.cell
+    as_numpy = lambda v: np.asarray(keras.ops.convert_to_numpy(v), "float64")  # noqa: E731
+    bias = as_numpy(cell.bias) if cell.bias is not None else 0.0
+    return as_numpy(cell.kernel)[0], bias, as_numpy(cell.recurrent_kernel), as_numpy(cell.alpha), as_numpy(output.kernel)[:, 0] * scale
 
 
 def make_canceller(method, fs, **options):
@@ -358,7 +506,7 @@ def make_canceller(method, fs, **options):
     if method == "esn":
         return ESNCanceller(fs, **options)
     if method == "rnn":
-        raise ValueError("Method 'rnn' is not implemented yet: use 'esn' (the reservoir with an online RLS readout).")
+        return RNNCanceller(fs, **options)
     raise ValueError(f"Unknown method {method!r}: choose one of {', '.join(METHODS)}.")
 
 

@@ -24,7 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from applications.noise_cancellation import scenarios  # noqa: E402
 from applications.noise_cancellation.cancellers import METHODS  # noqa: E402
-from applications.noise_cancellation.evaluation import figures, format_table, options_for, plot, run_method  # noqa: E402
+from applications.noise_cancellation.evaluation import figures, format_table, methods_for, options_for, plot, run_method  # noqa: E402
 
 SCENARIO = "ecg"  # ecg (drifting mains + harmonics), ecg-linear, ecg50hz (real hum), helicopter
 SECONDS = 60.0  # length of the synthetic scenarios
@@ -66,7 +66,7 @@ def main(argv=None):
     # it; the output equals one call on the whole signal.
     outputs, rows = {}, {}
     chunk = int(CHUNK_SECONDS * scenario.fs)
-    for method in methods:
+    for method in methods_for(scenario, methods):
         cleaned, speed = run_method(scenario, method, chunk=chunk, **options_for(scenario, method))
         outputs[method] = cleaned
         rows[method] = {**figures(scenario, cleaned, skip_seconds=2.0 if args.smoke else 5.0), "samples_per_s": speed}

@@ -11,9 +11,6 @@ from applications.common.metrics import band_attenuation_db, snr_db, snr_improve
 from applications.noise_cancellation.cancellers import cancel, make_canceller
 
 FS = 1000.0
-FAST = {"notch": {}, "lms": {}, "nlms": {}, "volterra": {}, "esn": {"units": 10}}
-
-
 def mains_case(n=3000, seed=0, harmonics=0.5):
     """A small drifting-mains case: 5 Hz 'ECG' + interference at 48–52 Hz with a 2nd harmonic."""
     rng = np.random.default_rng(seed)
@@ -23,6 +20,22 @@ def mains_case(n=3000, seed=0, harmonics=0.5):
     noise = 1.5 * np.cos(phase + 0.7) + harmonics * np.cos(2 * phase + 0.3)
     clean = np.sin(2 * np.pi * 5 * t) + 0.1 * rng.normal(size=n)
     return clean, clean + noise, reference
+
+
+def calibration_of(n=1000, seed=9):
+    _, primary, reference = mains_case(n, seed)
+    return primary, reference
+
+
+# A tiny, quickly trained RNN: these tests check streaming and causality, not quality.
+FAST = {
+    "notch": {},
+    "lms": {},
+    "nlms": {},
+    "volterra": {},
+    "esn": {"units": 10},
+    "rnn": {"units": 4, "epochs": 1, "sequence": 100, "calibration": calibration_of()},
+}
 
 
 @pytest.mark.parametrize("method", sorted(FAST))
@@ -105,6 +118,35 @@ def test_adaptive_methods_track_drift_where_the_notch_fails():
     skip = 3000
     gains = {m: snr_improvement_db(clean, primary, cancel(primary, reference, FS, method=m, **FAST[m]), skip) for m in ("notch", "nlms", "esn")}
     assert gains["notch"] < 8 and gains["nlms"] > 6 and gains["esn"] > gains["nlms"] + 3, gains
+
+
+def test_rnn_trained_on_calibration_tracks_drift_and_harmonics():
+    clean, primary, reference = mains_case(6000)
+    skip = 3000
+    gains = {
+        m: snr_improvement_db(clean, primary, cancel(primary, reference, FS, method=m, **options), skip)
+        for m, options in [("nlms", {}), ("rnn", dict(units=8, epochs=4, calibration=calibration_of(4000)))]
+    }
+    assert gains["rnn"] > gains["nlms"] + 3, gains
+
+
+def test_rnn_needs_a_calibration():
+    _, primary, reference = mains_case(300)
+    with pytest.raises(ValueError, match="calibration"):
+        cancel(primary, reference, FS, method="rnn")
+
+
+def test_stoi_of_known_cases():
+    pytest.importorskip("pystoi")
+    from applications.common.metrics import stoi
+
+    rng = np.random.default_rng(0)
+    fs = 8000
+    t = np.arange(3 * fs) / fs
+    speech = np.sin(2 * np.pi * 300 * t) * (1 + np.sin(2 * np.pi * 4 * t)) + 0.5 * np.sin(2 * np.pi * 1200 * t) * (t % 0.5 < 0.25)
+    assert stoi(speech, speech, fs) == pytest.approx(1.0, abs=1e-6)
+    noisy = speech + 3 * speech.std() * rng.normal(size=len(speech))  # about −10 dB SNR
+    assert stoi(speech, noisy, fs) < 0.6
 
 
 def test_snr_improvement_of_a_known_case():
