@@ -291,7 +291,21 @@ class RLSCanceller(Canceller):
         return primary - estimate
 
 
-class ESNCanceller(RLSCanceller):
+class LeakyTanhRLSCanceller(RLSCanceller):
+    """RLS over the states of leaky tanh units fed the reference: what the
+    ESN and RNN cancellers share. Subclasses set `w_in` (units,), `bias`,
+    `w` (units, units) and `leak`."""
+
+    def _reset(self):
+        self.states = None
+        self._reset_readout()
+
+    def _features(self, reference):
+        states, self.states = leaky_tanh_states(reference, self.w_in, self.bias, self.w, self.leak, self.states)
+        return states
+
+
+class ESNCanceller(LeakyTanhRLSCanceller):
     """An echo state network fed by the reference, with an online RLS readout.
 
         s_t = (1 − a) s_{t−1} + a tanh(x_t W_in + s_{t−1} W + b)     (layers.ReservoirCell)
@@ -342,19 +356,12 @@ class ESNCanceller(RLSCanceller):
         cell.build((None, 1))
         ((w_in, bias, w, leak, _),) = cell.numpy_layers()  # tanh units (the cell's default)
         # Dense float64: at a dozen units a dense mat-vec beats a sparse one.
-        self.w_in, self.bias, self.w = (np.asarray(a, "float64") for a in (w_in, bias, w))
+        self.w_in, self.bias, self.w = (np.asarray(a, "float64") for a in (w_in[0], bias, w))
         self.leak = float(leak)
         self.feature_count = units
         self._init_readout(_count("taps", taps, low=0), forgetting_factor, ridge, dc_block)
         self._reset()
 
-    def _reset(self):
-        self.states = None
-        self._reset_readout()
-
-    def _features(self, reference):
-        states, self.states = leaky_tanh_states(reference, self.w_in[0], self.bias, self.w, self.leak, self.states)
-        return states
 
 
 def leaky_tanh_states(x, w_in, bias, w, leak, state=None):
@@ -384,7 +391,7 @@ def leaky_tanh_states(x, w_in, bias, w, leak, state=None):
     return states, (h.copy() if len(drive) else h)
 
 
-class RNNCanceller(RLSCanceller):
+class RNNCanceller(LeakyTanhRLSCanceller):
     """A leaky-integrator RNN trained offline on a calibration segment, its linear output adapted online.
 
     Offline: the model reference → `layers.LeakyRNN` (tanh units at a spread
@@ -450,13 +457,6 @@ class RNNCanceller(RLSCanceller):
         self._init_readout(_count("taps", taps, low=0), forgetting_factor, ridge, dc_block, weights=output_weights)
         self._reset()
 
-    def _reset(self):
-        self.states = None
-        self._reset_readout()
-
-    def _features(self, reference):
-        states, self.states = leaky_tanh_states(reference, self.w_in, self.bias, self.w, self.leak, self.states)
-        return states
 
 
 _TRAINED = {}  # (calibration bytes, options) -> weights: training is deterministic, so each set-up is trained once per process
