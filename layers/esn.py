@@ -1,11 +1,35 @@
 """Echo state networks: a fixed reservoir and a linear readout, trained in closed form or online."""
 
+import functools
+
 import keras
 import numpy as np
 from keras import ops
+from threadpoolctl import ThreadpoolController
 
 from layers.base import check_fraction, check_non_negative, check_positive, check_positive_int, check_sequence_shape
 from layers.reservoir import DeepReservoir, NumpyReservoir, Reservoir, _check_seed
+
+
+_BLAS = []  # one ThreadpoolController, made on first use (making one scans the loaded libraries)
+
+
+def one_blas_thread(method):
+    """Run `method` with the BLAS library on one thread.
+
+    The reservoir loops make thousands of tiny BLAS calls, where a pool of BLAS
+    threads costs more than it gains: fit_readout + run of a 500-unit ESN took
+    0.152 s with OpenBLAS's default threads and 0.071 s on one, on a 2-core CPU.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        if not _BLAS:
+            _BLAS.append(ThreadpoolController())
+        with _BLAS[0].limit(limits=1, user_api="blas"):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def check_series(name, value, features=None):
@@ -360,6 +384,7 @@ class EchoStateNetwork(keras.Model):
         """Forget the reservoir state carried between `run`/`fit_*`/`generate` calls."""
         self._stream = None
 
+    @one_blas_thread
     def fit_readout(self, x, y, ridge=None, washout=100, chunk_size=1000, reset=True):
         """Closed-form ridge readout: W_out = (XᵀX + ridge·I)⁻¹ XᵀY on the states X.
 
@@ -391,6 +416,7 @@ class EchoStateNetwork(keras.Model):
         self.readout.set_weights(list(solver.solve()))
         return self
 
+    @one_blas_thread
     def run(self, x, reset=False, chunk_size=1000):
         """Outputs for `x`, continuing from the carried state unless `reset`.
         The result has x's leading shape and `output_dim` features."""
@@ -399,6 +425,7 @@ class EchoStateNetwork(keras.Model):
         outputs = [f @ kernel + bias for _, f in self._chunks(x3, self._start(len(x3), reset), check_positive_int("chunk_size", chunk_size))]
         return _like(np.concatenate(outputs, axis=1), np.ndim(x))
 
+    @one_blas_thread
     def fit_online(self, x, y, forgetting_factor=1.0, ridge=1e-6, reset=False, chunk_size=1000):
         """Recursive-least-squares readout, one update per time step (one sequence).
 
@@ -428,6 +455,7 @@ class EchoStateNetwork(keras.Model):
         self.readout.set_weights([self._online.weights, self._online.bias])
         return _like(np.concatenate(predictions)[None], np.ndim(y))
 
+    @one_blas_thread
     def generate(self, steps, warmup=None, reset=True):
         """Closed loop: from the last state, feed each prediction back as the next input.
 
