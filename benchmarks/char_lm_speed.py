@@ -20,6 +20,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from applications.char_shakespeare import model as char_model  # noqa: E402
+from applications.common.arguments import positive_int  # noqa: E402
 from benchmarks.timing import best_of_jit, interleaved_medians, with_and_without_jit  # noqa: E402
 
 VOCABULARY = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # tiny-shakespeare's 65
@@ -28,16 +29,13 @@ VOCABULARY = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rnn", default="peephole", choices=sorted(set(char_model.RECURRENT_LAYERS) - {"lstm"}))
-    parser.add_argument("--units", type=int, default=384)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--seq-len", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--iters", type=int, default=5)
+    parser.add_argument("--units", type=positive_int, default=384)
+    parser.add_argument("--layers", type=positive_int, default=2)
+    parser.add_argument("--batch", type=positive_int, default=64)
+    parser.add_argument("--seq-len", type=positive_int, default=100)
+    parser.add_argument("--rounds", type=positive_int, default=5)
+    parser.add_argument("--iters", type=positive_int, default=5)
     args = parser.parse_args(argv)
-    for name in ("units", "layers", "batch", "seq_len", "rounds", "iters"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     return args
 
 

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from applications.common.arguments import positive_int  # noqa: E402
 from applications.common.timeseries import mackey_glass  # noqa: E402
 from layers import EchoStateNetwork  # noqa: E402
 
@@ -54,11 +55,9 @@ def trial(seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=positive_int, default=10)
     parser.add_argument("--first-seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.seeds <= 0:
-        parser.error(f"--seeds must be a positive integer, got {args.seeds}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; reservoir {RESERVOIR}, ridge {RIDGE}")
     start = time.perf_counter()
     errors, variances = zip(*(trial(seed) for seed in range(args.first_seed, args.first_seed + args.seeds)), strict=True)

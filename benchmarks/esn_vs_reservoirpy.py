@@ -45,6 +45,7 @@ except ImportError:
 
 import numpy as np  # noqa: E402
 
+from applications.common.arguments import positive_int  # noqa: E402
 from applications.common.metrics import nrmse  # noqa: E402
 from applications.common.timeseries import mackey_glass  # noqa: E402
 from layers import EchoStateNetwork  # noqa: E402
@@ -120,11 +121,9 @@ def compare(units, train, test, seeds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds of the main comparison")
+    parser.add_argument("--seeds", type=positive_int, default=5, help="seeds of the main comparison")
     parser.add_argument("--quick", action="store_true", help="the main comparison only, no scaling")
     args = parser.parse_args(argv)
-    if args.seeds <= 0:
-        parser.error(f"--seeds must be a positive integer, got {args.seeds}")
     ours(50, 0, split(300, 100)), theirs(50, 0, split(300, 100))  # imports, caches, first-call costs
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}; "

@@ -22,6 +22,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import layers  # noqa: E402
+from applications.common.arguments import positive_int  # noqa: E402
 from benchmarks.timing import best_of_jit, interleaved_medians, with_and_without_jit  # noqa: E402
 
 # (ours, reference) pairs; each entry is (label, layer factory taking units).
@@ -35,19 +36,16 @@ PAIRS = [
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=100, help="time steps per sequence")
-    parser.add_argument("--features", type=int, default=64)
-    parser.add_argument("--units", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (median is reported)")
-    parser.add_argument("--iters", type=int, default=5, help="training steps per round")
+    parser.add_argument("--batch", type=positive_int, default=64)
+    parser.add_argument("--steps", type=positive_int, default=100, help="time steps per sequence")
+    parser.add_argument("--features", type=positive_int, default=64)
+    parser.add_argument("--units", type=positive_int, default=256)
+    parser.add_argument("--rounds", type=positive_int, default=5, help="interleaved timing rounds (median is reported)")
+    parser.add_argument("--iters", type=positive_int, default=5, help="training steps per round")
     parser.add_argument("--quick", action="store_true", help="batch 16, 20 steps, 64 units, 3 rounds")
     args = parser.parse_args(argv)
     if args.quick:
         args.batch, args.steps, args.units, args.rounds = 16, 20, 64, 3
-    for name in ("batch", "steps", "features", "units", "rounds", "iters"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be a positive integer, got {getattr(args, name)}")
     return args
 
 

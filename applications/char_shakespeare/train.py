@@ -28,6 +28,7 @@ import keras  # noqa: E402
 
 from applications.char_shakespeare import data, model as char_model  # noqa: E402
 from applications.char_shakespeare.generate import generate_text  # noqa: E402
+from applications.common.arguments import positive_int  # noqa: E402
 from applications.common.training import TrainingConfig, make_dataset, train  # noqa: E402
 
 SEQ_LEN = 100  # characters per training window: the truncated-BPTT length
@@ -44,13 +45,13 @@ def parse_args(argv=None):
     parser.add_argument("--data", help="a UTF-8 text file (default: the shared tiny-shakespeare copy)")
     parser.add_argument("--tfds", action="store_true", help="load tiny_shakespeare through tensorflow_datasets (internet)")
     parser.add_argument("--rnn", default="peephole", choices=sorted(char_model.RECURRENT_LAYERS))
-    parser.add_argument("--units", type=int, default=UNITS)
-    parser.add_argument("--layers", type=int, default=NUM_LAYERS)
-    parser.add_argument("--embedding-dim", type=int, default=EMBEDDING_DIM)
+    parser.add_argument("--units", type=positive_int, default=UNITS)
+    parser.add_argument("--layers", type=positive_int, default=NUM_LAYERS)
+    parser.add_argument("--embedding-dim", type=positive_int, default=EMBEDDING_DIM)
     parser.add_argument("--dropout", type=float, default=DROPOUT)
-    parser.add_argument("--seq-len", type=int, default=SEQ_LEN)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--seq-len", type=positive_int, default=SEQ_LEN)
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
     parser.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
     parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
@@ -62,9 +63,6 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.smoke:
         args.units, args.layers, args.seq_len, args.batch_size, args.epochs = 32, 1, 32, 16, 1
-    for name in ("units", "layers", "seq_len", "batch_size", "epochs", "embedding_dim"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     if args.save and not args.save.endswith(".weights.h5"):
         parser.error(f"--save must end in .weights.h5, got {args.save}")
     return args

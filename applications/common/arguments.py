@@ -1,0 +1,14 @@
+"""Command-line argument types shared by the training scripts and benchmarks."""
+
+import argparse
+
+
+def positive_int(text):
+    """argparse `type=`: an integer > 0. argparse names the flag in its one-line error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
