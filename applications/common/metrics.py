@@ -113,3 +113,44 @@ def stoi(clean, processed, fs):
     except ImportError:
         return None
     return float(pystoi_stoi(clean, processed, int(round(fs)), extended=False))  # pystoi wants an integer rate
+
+
+def corpus_bleu(hypotheses, references, max_order=4):
+    """Corpus BLEU-n in [0, 1] (Papineni et al. 2002), computed by sacrebleu.
+
+    Args:
+        hypotheses: List of generated sentences (strings).
+        references: One list of reference sentences per hypothesis; the
+            lists may differ in length (e.g. 5 captions for one image, 3
+            for another).
+        max_order: Largest n-gram order: 1 to 4 gives BLEU-1 .. BLEU-4.
+
+    Counts are pooled over the corpus before the geometric mean, with
+    sacrebleu's standard `13a` tokenisation and no smoothing, so figures are
+    comparable with published corpus BLEU.
+
+    Example:
+
+    >>> from applications.common.metrics import corpus_bleu
+    >>> corpus_bleu(["a red circle", "the cat sat on the mat"], [["a red circle"], ["the cat sat on the mat", "a cat sat"]])
+    1.0
+    >>> round(corpus_bleu(["a blue circle"], [["a red circle"]], max_order=1), 4)
+    0.6667
+    """
+    from sacrebleu.metrics import BLEU
+
+    if isinstance(max_order, bool) or not isinstance(max_order, int) or not 1 <= max_order <= 4:
+        raise ValueError(f"`max_order` must be an integer from 1 to 4. Received: max_order={max_order!r}")
+    hypotheses = list(hypotheses)
+    references = [list(refs) for refs in references]
+    if len(hypotheses) != len(references):
+        raise ValueError(f"One list of references per hypothesis: got {len(hypotheses)} hypotheses and {len(references)} reference lists")
+    if not hypotheses:
+        raise ValueError("BLEU needs at least one hypothesis. Received: an empty list")
+    empty = [i for i, refs in enumerate(references) if not refs]
+    if empty:
+        raise ValueError(f"Every hypothesis needs at least one reference; hypothesis {empty[0]} has none")
+    # sacrebleu takes reference *streams*; pad the shorter lists with None.
+    streams = [[refs[k] if k < len(refs) else None for refs in references] for k in range(max(map(len, references)))]
+    bleu = BLEU(max_ngram_order=max_order)
+    return round(bleu.corpus_score(hypotheses, streams).score / 100.0, 10)
