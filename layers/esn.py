@@ -171,7 +171,9 @@ class RLSReadout:
             self.w[:features] = weights
         if bias is not None and self.use_bias:
             self.w[features] = bias
-        self.p = np.eye(size) / self.ridge
+        # P is symmetric: the loop reads and updates its lower triangle only
+        # (BLAS dsymv / dsyr), in Fortran order so dsyr updates it in place.
+        self.p = np.asfortranarray(np.eye(size) / self.ridge)
 
     @property
     def weights(self):
@@ -187,20 +189,37 @@ class RLSReadout:
         targets = np.asarray(targets, "float64")
         if self.use_bias:
             features = np.concatenate([features, np.ones((len(features), 1))], axis=1)
-        lam, w, p = self.forgetting_factor, self.w, self.p
         predictions = np.empty((len(features), self.outputs))
-        for i, phi in enumerate(features):
-            y = phi @ w
-            p_phi = p @ phi
-            denominator = lam + phi @ p_phi
-            w += np.outer(p_phi / denominator, targets[i] - y)
-            # (Pφ)(Pφ)ᵀ / d is symmetric to the last bit, so P stays symmetric: with
-            # λ < 1 a round-off asymmetry would otherwise grow by 1/λ per step.
-            p -= np.outer(p_phi, p_phi) / denominator
-            if lam != 1.0:
-                p /= lam
-            predictions[i] = y
+        if len(features):
+            self.p = self._update(features, targets, predictions)
         return predictions
+
+    def _update(self, features, targets, predictions):
+        # The per-sample loop dominates the streaming cancellers' cost, so it
+        # calls BLAS directly: a symmetric mat-vec and a symmetric rank-1
+        # update of P in place, with no temporaries (2x numpy's outer products).
+        # Updating one triangle keeps P exactly symmetric: with λ < 1 a
+        # round-off asymmetry would otherwise grow by 1/λ per step.
+        from scipy.linalg.blas import dsymv, dsyr
+
+        lam, inverse_lam, p = self.forgetting_factor, 1.0 / self.forgetting_factor, np.asfortranarray(self.p)
+        single = self.outputs == 1
+        w = self.w[:, 0] if single else self.w  # a view: updated in place
+        for i, phi in enumerate(features):
+            y = phi.dot(w)
+            p_phi = dsymv(1.0, p, phi, lower=1)
+            denominator = lam + phi.dot(p_phi)
+            error = (targets[i] - y) / denominator
+            if single:
+                w += p_phi * error[0]
+            else:
+                w += np.outer(p_phi, error)
+            p = dsyr(-1.0 / denominator, p_phi, a=p, lower=1, overwrite_a=1)
+            if lam != 1.0:
+                p *= inverse_lam
+            predictions[i] = y
+        lower = np.tril(p)
+        return np.asfortranarray(lower + np.tril(p, -1).T)  # the full matrix again, for anyone reading P
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")

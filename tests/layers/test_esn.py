@@ -100,6 +100,26 @@ def test_rls_with_no_forgetting_is_the_penalised_closed_form():
     np.testing.assert_allclose(np.vstack([rls.weights, rls.bias]), expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_rls_follows_its_equations_sample_by_sample(outputs):
+    # The textbook recursion in plain numpy, with the forgetting factor and a bias.
+    rng = np.random.default_rng(4)
+    x, d = rng.normal(size=(400, 4)), rng.normal(size=(400, outputs))
+    lam, ridge = 0.97, 0.1
+    w, p, expected = np.zeros((5, outputs)), np.eye(5) / ridge, []
+    for phi, target in zip(np.concatenate([x, np.ones((400, 1))], axis=1), d):
+        expected.append(phi @ w)
+        k = p @ phi / (lam + phi @ p @ phi)
+        w = w + np.outer(k, target - phi @ w)
+        p = (p - np.outer(k, phi @ p)) / lam
+    rls = RLSReadout(4, outputs, forgetting_factor=lam, ridge=ridge)
+    predictions = np.concatenate([rls.train(x[:150], d[:150]), rls.train(x[150:], d[150:])])
+    np.testing.assert_allclose(predictions, expected, atol=1e-9)
+    np.testing.assert_allclose(np.vstack([rls.weights, rls.bias]), w, atol=1e-9)
+    np.testing.assert_allclose(rls.p, p, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(rls.p, rls.p.T)
+
+
 def test_rls_readout_converges_to_the_ridge_solution(series):
     x, y = series[:-1], series[1:]
     offline = small_esn().fit_readout(x, y, ridge=1e-6, washout=100)
