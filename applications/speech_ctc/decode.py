@@ -1,0 +1,81 @@
+"""Logits to text: greedy and beam-search CTC decoding, whole datasets and single recordings."""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from applications.speech_ctc import audio as audio_lib
+from applications.speech_ctc.model import output_frames
+from applications.speech_ctc.text import ALPHABET, decode
+
+CHUNK_SECONDS = 20.0  # longer recordings are cut into pieces about this long (training saw up to ~8 s)
+CUT_SEARCH_SECONDS = 4.0  # each cut falls at the quietest 10 ms in the last seconds of a piece
+MAX_SECONDS = 600.0  # refused above: ten minutes
+
+
+def decode_logits(logits, lengths, alphabet=ALPHABET, beam=None):
+    """Texts of a batch of logits (batch, frames, classes), each row `lengths[i]` frames long.
+
+    beam: None or 1 for greedy decoding (best class per frame, repeats merged,
+    blanks dropped); a width > 1 for CTC prefix beam search.
+    """
+    lengths = np.asarray(lengths, dtype="int32")
+    if beam is None or beam <= 1:
+        decoded, _ = ops.ctc_decode(logits, lengths, strategy="greedy", mask_index=0)
+    else:
+        decoded, _ = ops.ctc_decode(logits, lengths, strategy="beam_search", beam_width=int(beam), mask_index=0)
+    return [decode(row, alphabet) for row in ops.convert_to_numpy(decoded[0])]
+
+
+def transcribe_dataset(model, dataset, alphabet=ALPHABET, beam=None):
+    """(references, hypotheses) over a dataset of (features, labels) batches.
+
+    Every output frame is decoded: batches from `data` are padded with the
+    normalised log of silence, which the model reads as blanks.
+    """
+    references, hypotheses = [], []
+    predict = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    for features, labels in dataset:
+        logits = predict(features)
+        lengths = np.full(len(labels), logits.shape[1], dtype="int32")
+        hypotheses += decode_logits(logits, lengths, alphabet, beam)
+        references += [decode(row, alphabet) for row in np.asarray(labels)]
+    return references, hypotheses
+
+
+def transcribe_audio(model, audio, alphabet=ALPHABET, beam=None, sample_rate=audio_lib.SAMPLE_RATE):
+    """The transcript of one mono recording at the model's `sample_rate`.
+
+    Silent or empty audio gives "" without running the model. Recordings
+    longer than CHUNK_SECONDS are cut at quiet points into pieces decoded
+    one by one; above MAX_SECONDS they are refused.
+    """
+    audio = np.asarray(audio, dtype="float32")
+    seconds = len(audio) / sample_rate
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"Audio of {seconds:.0f} s is longer than the {MAX_SECONDS:.0f} s this command transcribes")
+    if audio_lib.is_silent(audio):
+        return ""
+    texts = []
+    for piece in split_at_pauses(audio, sample_rate):
+        if audio_lib.is_silent(piece):
+            continue
+        features = audio_lib.log_mel(piece[None], [len(piece)], sample_rate)
+        logits = model(features, training=False)
+        texts += decode_logits(logits, [output_frames(features.shape[1])], alphabet, beam)
+    return " ".join(t for t in (" ".join(text.split()) for text in texts) if t)
+
+
+def split_at_pauses(audio, sample_rate=audio_lib.SAMPLE_RATE, chunk_seconds=CHUNK_SECONDS):
+    """Pieces of at most `chunk_seconds`, each cut at the quietest 10 ms window of its last CUT_SEARCH_SECONDS."""
+    chunk, search = int(chunk_seconds * sample_rate), int(CUT_SEARCH_SECONDS * sample_rate)
+    window = audio_lib.hop_length(sample_rate)
+    pieces, start = [], 0
+    while len(audio) - start > chunk:
+        region = audio[start + chunk - search : start + chunk]
+        energy = np.convolve(region**2, np.ones(window), mode="valid")
+        cut = start + chunk - search + int(np.argmin(energy)) + window // 2
+        pieces.append(audio[start:cut])
+        start = cut
+    pieces.append(audio[start:])
+    return pieces
