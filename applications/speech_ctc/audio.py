@@ -90,6 +90,22 @@ def num_frames(num_samples, sample_rate=SAMPLE_RATE):
     return max(1, -(-max(num_samples - frame_length(sample_rate), 0) // hop) + 1)
 
 
+def log_mel_spectrogram(audio, sample_rate=SAMPLE_RATE, num_mels=NUM_MELS):
+    """log(mel power + LOG_FLOOR) of a batch (batch, samples): (batch, 1 + samples // hop, num_mels).
+
+    Hann windows of FRAME_SECONDS every HOP_SECONDS; HTK mel filters from
+    20 Hz to the Nyquist frequency.
+    """
+    audio = tf.convert_to_tensor(audio, tf.float32)
+    frame, hop = frame_length(sample_rate), hop_length(sample_rate)
+    fft_length = 1 << (frame - 1).bit_length()
+    # Pad so the last samples fill a whole frame (tf.signal drops a partial one).
+    audio = tf.pad(audio, [[0, 0], [0, frame]])
+    power = tf.abs(tf.signal.stft(audio, frame, hop, fft_length, pad_end=False)) ** 2
+    mel_matrix = tf.signal.linear_to_mel_weight_matrix(num_mels, fft_length // 2 + 1, sample_rate, 20.0, sample_rate / 2)
+    return tf.math.log(tf.tensordot(power, mel_matrix, 1) + LOG_FLOOR)
+
+
 def log_mel(audio, lengths, sample_rate=SAMPLE_RATE, num_mels=NUM_MELS):
     """Per-utterance normalised log-mel spectrograms of a zero-padded batch.
 
@@ -103,14 +119,7 @@ def log_mel(audio, lengths, sample_rate=SAMPLE_RATE, num_mels=NUM_MELS):
         cepstral mean and variance normalisation; the padding becomes the
         normalised log of silence, like the silent gaps inside an utterance.
     """
-    audio = tf.convert_to_tensor(audio, tf.float32)
-    frame, hop = frame_length(sample_rate), hop_length(sample_rate)
-    fft_length = 1 << (frame - 1).bit_length()
-    # Pad so the last samples fill a whole frame (tf.signal drops a partial one).
-    audio = tf.pad(audio, [[0, 0], [0, frame]])
-    power = tf.abs(tf.signal.stft(audio, frame, hop, fft_length, pad_end=False)) ** 2
-    mel_matrix = tf.signal.linear_to_mel_weight_matrix(num_mels, fft_length // 2 + 1, sample_rate, 20.0, sample_rate / 2)
-    features = tf.math.log(tf.tensordot(power, mel_matrix, 1) + LOG_FLOOR)
+    features = log_mel_spectrogram(audio, sample_rate, num_mels)
     frames = num_frames_tensor(lengths, sample_rate)
     features = features[:, : tf.reduce_max(frames)]
     mask = tf.sequence_mask(frames, tf.shape(features)[1], dtype=tf.float32)[:, :, None]

@@ -60,7 +60,7 @@ def transcribe_audio(model, audio, alphabet=ALPHABET, beam=None, sample_rate=aud
     for piece in split_at_pauses(audio, sample_rate):
         if audio_lib.is_silent(piece):
             continue
-        features = audio_lib.log_mel(piece[None], [len(piece)], sample_rate)
+        features = audio_lib.log_mel(piece[None], [len(piece)], sample_rate, num_mels=model.input_shape[-1])
         logits = model(features, training=False)
         texts += decode_logits(logits, [output_frames(features.shape[1])], alphabet, beam)
     return " ".join(t for t in (" ".join(text.split()) for text in texts) if t)
@@ -79,3 +79,20 @@ def split_at_pauses(audio, sample_rate=audio_lib.SAMPLE_RATE, chunk_seconds=CHUN
         start = cut
     pieces.append(audio[start:])
     return pieces
+
+
+def transcribe_file(model, path, config, beam=None):
+    """(transcript, notes) of an audio file; `config` is the model's builder config.
+
+    The file is mixed to mono and resampled to the model's rate; `notes` say
+    so, for the command line to print on stderr.
+    """
+    rate = config.get("sample_rate", audio_lib.SAMPLE_RATE)
+    audio, channels, original_rate = audio_lib.load_audio(path, rate)
+    notes = []
+    if channels > 1:
+        notes.append(f"{path}: {channels} channels averaged to mono")
+    if original_rate != rate:
+        notes.append(f"{path}: resampled from {original_rate} Hz to the model's {rate} Hz")
+    text = transcribe_audio(model, audio, config.get("alphabet", ALPHABET), beam, rate)
+    return text, notes

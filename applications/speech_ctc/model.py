@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 import layers
-from applications.speech_ctc.audio import NUM_MELS
+from applications.speech_ctc.audio import NUM_MELS, SAMPLE_RATE
 from applications.speech_ctc.text import ALPHABET
 from layers.base import check_fraction, check_positive_int
 
@@ -102,6 +102,7 @@ def build(
     conv_filters=128,
     conv_kernel=11,
     num_mels=NUM_MELS,
+    sample_rate=SAMPLE_RATE,
     dropout=0.1,
     spec_augment=True,
     learning_rate=1e-3,
@@ -117,6 +118,9 @@ def build(
         conv_filters, conv_kernel: The 1-D convolution over time (stride 2)
             that sees `conv_kernel` frames of context and halves the frame rate.
         num_mels: Mel bins of the input features.
+        sample_rate: Hz of the audio the features are computed from. The
+            network does not depend on it; it is part of the config so that
+            `transcribe` knows what rate to resample recordings to.
         dropout: Dropout after each recurrent layer.
         spec_augment: Mask random frequency bands and time spans while training.
         learning_rate: Adam's step size.
@@ -131,6 +135,7 @@ def build(
         raise ValueError(f"Unknown recurrent layer rnn={rnn!r}; choose one of {sorted(RECURRENT_LAYERS)}")
     check_positive_int("units", units)
     check_positive_int("num_layers", num_layers)
+    check_positive_int("sample_rate", sample_rate)
     check_fraction("dropout", dropout)
     features = keras.Input(shape=(None, num_mels), name="log_mel")
     x = SpecAugment(name="spec_augment")(features) if spec_augment else features
