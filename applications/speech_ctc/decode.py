@@ -27,18 +27,21 @@ def decode_logits(logits, lengths, alphabet=ALPHABET, beam=None):
     return [decode(row, alphabet) for row in ops.convert_to_numpy(decoded[0])]
 
 
-def transcribe_dataset(model, dataset, alphabet=ALPHABET, beam=None):
-    """(references, hypotheses) over a dataset of (features, labels) batches.
+def transcribe_dataset(model, dataset, alphabet=ALPHABET, beams=(None,)):
+    """(references, {beam: hypotheses}) over a dataset of (features, labels) batches.
 
-    Every output frame is decoded: batches from `data` are padded with the
-    normalised log of silence, which the model reads as blanks.
+    The network runs once per batch; each decoder in `beams` (None: greedy,
+    else a beam width) reads its logits. Every output frame is decoded:
+    batches from `data` are padded with the normalised log of silence, which
+    the model reads as blanks.
     """
-    references, hypotheses = [], []
+    references, hypotheses = [], {beam: [] for beam in beams}
     predict = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     for features, labels in dataset:
         logits = predict(features)
         lengths = np.full(len(labels), logits.shape[1], dtype="int32")
-        hypotheses += decode_logits(logits, lengths, alphabet, beam)
+        for beam in beams:
+            hypotheses[beam] += decode_logits(logits, lengths, alphabet, beam)
         references += [decode(row, alphabet) for row in np.asarray(labels)]
     return references, hypotheses
 

@@ -30,11 +30,12 @@ def evaluate(model, test_clips, utterances=500, long_utterances=200, seed=TEST_S
         count = utterances if digits == (1, 7) else long_utterances
         audios, transcripts = data.fixed_utterances(test_clips, count, seed, digits)
         batches = data.fixed_batches(audios, transcripts, batch_size, alphabet)
-        results[name] = {}
-        for label, width in (("greedy", None), ("beam", beam)):
-            references, hypotheses = transcribe_dataset(model, batches, alphabet, beam=width)
-            results[name][label] = dict(wer=wer(references, hypotheses), cer=cer(references, hypotheses))
-        samples[name] = list(zip(references, hypotheses))[:3]
+        references, by_beam = transcribe_dataset(model, batches, alphabet, beams=(None, beam))
+        results[name] = {
+            label: dict(wer=wer(references, by_beam[width]), cer=cer(references, by_beam[width]))
+            for label, width in (("greedy", None), ("beam", beam))
+        }
+        samples[name] = list(zip(references, by_beam[beam]))[:3]
     return results, samples
 
 

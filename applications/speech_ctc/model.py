@@ -124,7 +124,8 @@ def build(
         dropout: Dropout after each recurrent layer.
         spec_augment: Mask random frequency bands and time spans while training.
         learning_rate: Adam's step size.
-        jit_compile: XLA; off by default, as `tf.nn.ctc_loss` has no XLA kernel on CPU.
+        jit_compile: XLA; off by default: utterance lengths vary from batch to
+            batch, and XLA compiles the step again for every new shape.
 
     Returns:
         A `keras.Model` from normalised log-mel features (batch, frames,

@@ -115,6 +115,7 @@ class ErrorRates(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         references, hypotheses = transcribe_dataset(self.model, self.validation)
+        hypotheses = hypotheses[None]
         rates = dict(val_wer=wer(references, hypotheses), val_cer=cer(references, hypotheses))
         if logs is not None:
             logs.update(rates)
@@ -161,8 +162,8 @@ def main(argv=None):
     # ## Evaluate
     # Word and character error rates of greedy and beam-search decoding on the validation utterances.
     figures = {}
-    for beam in (None, 8):
-        references, hypotheses = transcribe_dataset(model, validation, beam=beam)
+    references, by_beam = transcribe_dataset(model, validation, beams=(None, 8))
+    for beam, hypotheses in by_beam.items():
         figures[beam] = wer(references, hypotheses)
         print(f"validation ({'greedy' if beam is None else f'beam {beam}'}): WER {figures[beam]:.2%}, CER {cer(references, hypotheses):.2%}")
     if not all(np.isfinite(w).all() for w in model.get_weights()):
