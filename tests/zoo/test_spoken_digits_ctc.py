@@ -50,7 +50,7 @@ def test_bundled_model_reproduces_its_recorded_test_error_rates(model, test_clip
     results, _ = evaluate.evaluate(model, test_clips, metric["utterances"], metric["long_utterances"], metric["seed"], metric["beam"])
     for name, prefix in (("1-7 digits", ""), ("8-10 digits", "long_")):
         for decoder in ("greedy", "beam"):
-            assert results[name][decoder]["wer"] == pytest.approx(metric[f"{prefix}wer_{decoder}"], abs=1e-9)
+            assert results[name][decoder]["wer"] == pytest.approx(metric[f"{prefix}wer_{decoder}"], abs=5e-5)  # recorded to 4 places
 
 
 def spoken(test_clips, digits_and_speakers):
