@@ -82,6 +82,17 @@ MODELS = {
                 "long_*: the 8-10 digit set; subset_*: the first 60 utterances of each set (the test's quick check)"
             ),
         },
+        "speed": {
+            "inference_real_time_factor": 0.028,
+            "training_audio_seconds_per_second": {"peephole": [86.8, 77.0], "lstm": [64.4, 46.6]},
+            "training_throughput_ratio_peephole_over_lstm": [1.35, 1.65],
+            "how": (
+                "python benchmarks/speech_speed.py, two runs on a 2-core x86-64 CPU shared with other jobs (load average "
+                "about 28): training of this architecture with PeepholeLSTM and with keras.layers.LSTM on one batch of 32 "
+                "utterances (79.8 s of audio), median of 5 interleaved rounds; real-time factor of this model transcribing "
+                "ten 8-10 digit recordings one at a time (second run)"
+            ),
+        },
         "command": "python -m applications.speech_ctc.train --checkpoint-dir checkpoints/spoken-digits-ctc --save zoo/weights/spoken-digits-ctc.weights.h5",
         "parameters": 327005,
         "weights": {

@@ -1,5 +1,7 @@
 """Logits to text: greedy and beam-search CTC decoding, whole datasets and single recordings."""
 
+import weakref
+
 import numpy as np
 import tensorflow as tf
 from keras import ops
@@ -11,6 +13,17 @@ from applications.speech_ctc.text import ALPHABET, decode
 CHUNK_SECONDS = 20.0  # longer recordings are cut into pieces about this long (training saw up to ~8 s)
 CUT_SEARCH_SECONDS = 4.0  # each cut falls at the quietest 10 ms in the last seconds of a piece
 MAX_SECONDS = 600.0  # refused above: ten minutes
+
+# One traced forward pass per model: recordings of any length share it (reduce_retracing),
+# which runs the recurrent loops as graphs instead of op by op.
+_PREDICTORS = weakref.WeakKeyDictionary()
+
+
+def predictor(model):
+    """`model(features, training=False)` as a tf.function, made once per model."""
+    if model not in _PREDICTORS:
+        _PREDICTORS[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    return _PREDICTORS[model]
 
 
 def decode_logits(logits, lengths, alphabet=ALPHABET, beam=None):
@@ -36,7 +49,7 @@ def transcribe_dataset(model, dataset, alphabet=ALPHABET, beams=(None,)):
     the model reads as blanks.
     """
     references, hypotheses = [], {beam: [] for beam in beams}
-    predict = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    predict = predictor(model)
     for features, labels in dataset:
         logits = predict(features)
         lengths = np.full(len(labels), logits.shape[1], dtype="int32")
@@ -64,7 +77,7 @@ def transcribe_audio(model, audio, alphabet=ALPHABET, beam=None, sample_rate=aud
         if audio_lib.is_silent(piece):
             continue
         features = audio_lib.log_mel(piece[None], [len(piece)], sample_rate, num_mels=model.input_shape[-1])
-        logits = model(features, training=False)
+        logits = predictor(model)(features)
         texts += decode_logits(logits, [output_frames(features.shape[1])], alphabet, beam)
     return " ".join(t for t in (" ".join(text.split()) for text in texts) if t)
 
