@@ -88,7 +88,7 @@ def fsdd_data(args):
 
 
 def recorded_data(args):
-    """Your own recordings or a tfds corpus: the last 10 % of the utterances validate."""
+    """Your own recordings or a tfds corpus: a random 10 % of them (drawn with --seed) validate."""
     if args.data_dir:
         audios, transcripts, sources = data.read_transcribed_folder(args.data_dir)
     else:
@@ -101,7 +101,8 @@ def recorded_data(args):
     train_ds = data.fixed_batches(
         pick(audios, kept), pick(transcripts, kept), args.batch_size, sources=pick(sources, kept), shuffle_seed=args.seed
     )
-    validation = data.fixed_batches(pick(audios, held or kept), pick(transcripts, held or kept), args.batch_size)
+    held = held if len(held) else kept  # a single recording validates on itself
+    validation = data.fixed_batches(pick(audios, held), pick(transcripts, held), args.batch_size)
     print(f"{len(kept)} training and {len(held)} validation recordings")
     return train_ds, validation, -(-len(kept) // args.batch_size)
 

@@ -218,3 +218,16 @@ def test_smoke_training_run_saves_finite_weights(tmp_path, shared_data, rnn):
     figures = train.main(["--smoke", "--rnn", rnn, "--save", str(tmp_path / "m.weights.h5")])
     assert set(figures) == {None, 8} and all(np.isfinite(w) for w in figures.values())
     assert (tmp_path / "m.weights.h5").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_smoke_training_run_on_a_folder_of_recordings(tmp_path):
+    from applications.speech_ctc import train
+
+    rows = ["file,transcript"]
+    for k in range(20):  # 2 held out for validation
+        soundfile.write(tmp_path / f"{k}.wav", tone(200 + 50 * k, rate=16000), 16000, subtype="PCM_16")
+        rows.append(f"{k}.wav,{text.DIGIT_WORDS[k % 10]}")
+    (tmp_path / "transcripts.csv").write_text("\n".join(rows) + "\n")
+    figures = train.main(["--smoke", "--data-dir", str(tmp_path)])
+    assert all(np.isfinite(w) for w in figures.values())
