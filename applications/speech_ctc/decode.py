@@ -22,7 +22,8 @@ _PREDICTORS = weakref.WeakKeyDictionary()
 def predictor(model):
     """`model(features, training=False)` as a tf.function, made once per model."""
     if model not in _PREDICTORS:
-        _PREDICTORS[model] = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        held = weakref.ref(model)  # the function must not keep its own key alive
+        _PREDICTORS[model] = tf.function(lambda x: held()(x, training=False), reduce_retracing=True)
     return _PREDICTORS[model]
 
 
@@ -30,7 +31,8 @@ def decode_logits(logits, lengths, alphabet=ALPHABET, beam=None):
     """Texts of a batch of logits (batch, frames, classes), each row `lengths[i]` frames long.
 
     beam: None or 1 for greedy decoding (best class per frame, repeats merged,
-    blanks dropped); a width > 1 for CTC prefix beam search.
+    blanks dropped); a width > 1 for CTC beam search over label prefixes
+    (`tf.nn.ctc_beam_search_decoder` through `keras.ops.ctc_decode`).
     """
     lengths = np.asarray(lengths, dtype="int32")
     if beam is None or beam <= 1:
