@@ -31,6 +31,19 @@ LOOP_UNROLL = 4
 
 def _scan(step, carry, xs, reverse=False):
     # keras.ops.scan (on TF) needs the per-step outputs to mirror the carry.
+    # It also fails on several `xs` whose length is unknown when traced (Keras
+    # 3.15 calls `assert_is_compatible_with` on a None dimension): that happens
+    # for batches of varying length under `reduce_retracing`. Then the `xs`
+    # travel as one tensor, split again inside the step.
+    if len(xs) > 1 and xs[0].shape[0] is None:
+        sizes = [x.shape[-1] for x in xs]
+        cuts = [sum(sizes[: k + 1]) for k in range(len(sizes) - 1)]
+
+        def packed_step(carry, packed):
+            return step(carry, ops.split(packed, cuts, axis=-1))
+
+        packed = ops.concatenate(list(xs), axis=-1)
+        return ops.scan(packed_step, carry, xs=packed, reverse=reverse, unroll=LOOP_UNROLL)
     return ops.scan(step, carry, xs=xs, reverse=reverse, unroll=LOOP_UNROLL)
 
 

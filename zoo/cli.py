@@ -64,6 +64,26 @@ def _denoise(args):
     return 0
 
 
+def _transcribe(args):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.beam is not None and args.beam < 1:
+        raise ValueError(f"--beam must be a positive integer, got {args.beam}")
+    if not os.path.isfile(args.file):  # before the slow model load
+        raise FileNotFoundError(f"Audio file not found: {args.file}")
+    from applications.speech_ctc.decode import transcribe_file
+    from zoo.loading import entry, load
+
+    model_entry = entry(args.name)
+    if model_entry.get("task") != "speech-recognition":
+        raise ValueError(f"{args.name!r} is not a speech-recognition model")
+    model = load(args.name, weights=args.weights or True)
+    text, notes = transcribe_file(model, args.file, model_entry["config"], beam=args.beam)
+    for note in notes:
+        print(f"rnnzoo: note: {note}", file=sys.stderr)
+    print(text)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="rnnzoo", description="Recurrent models for Keras 3: the zoo's pretrained models.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -95,6 +115,13 @@ def build_parser():
     denoise.add_argument("--out", help="where to write the cleaned signal (.wav, or one value per line)")
     denoise.add_argument("--fs", type=float, help="sampling rate in Hz of text files")
     denoise.set_defaults(run=_denoise)
+
+    transcribe = commands.add_parser("transcribe", help="speech to text with a CTC model (WAV; resampled, mixed to mono)")
+    transcribe.add_argument("file", help="a WAV file (16-bit PCM; other formats with soundfile installed)")
+    transcribe.add_argument("--name", default="spoken-digits-ctc", help="zoo model (default spoken-digits-ctc)")
+    transcribe.add_argument("--beam", type=int, default=None, help="beam-search width (default: greedy decoding)")
+    transcribe.add_argument("--weights", default=None, help="a local .weights.h5 file instead of the zoo's")
+    transcribe.set_defaults(run=_transcribe)
     return parser
 
 

@@ -404,7 +404,9 @@ def _make_steps(model, loss_tracker, strategy):
 
     # XLA as the application compiled its model (jit_compile), on one replica:
     # the collective ops of several replicas are left to the plain graph.
-    compiled = tf.function(jit_compile=bool(model.jit_compile) and num_replicas == 1)
+    # reduce_retracing (as `model.fit` has): batches whose length varies (speech
+    # utterances) share one trace instead of tracing the step for every shape.
+    compiled = tf.function(jit_compile=bool(model.jit_compile) and num_replicas == 1, reduce_retracing=True)
 
     @compiled
     def train_step(batch):

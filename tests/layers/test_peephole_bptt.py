@@ -83,3 +83,28 @@ def test_custom_activation_falls_back_to_the_cell_loop():
     x = np.random.default_rng(0).normal(size=(2, STEPS, FEATURES)).astype("float32")
     out = layer(x)
     np.testing.assert_allclose(out, reference_rnn(layer, cell_kwargs={"activation": "relu"})(x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_fused_gradients_when_the_length_is_unknown_at_trace_time(masked):
+    # Batches of varying length share one trace (reduce_retracing): time is None in the graph.
+    rng = np.random.default_rng(5)
+    fused = layers.PeepholeLSTM(UNITS, return_sequences=True)
+    fused.build((None, STEPS, FEATURES))
+    reference = reference_rnn(fused, return_sequences=True)
+    mask = np.ones((4, STEPS), bool)
+    mask[0, 4:] = False
+    mask = tf.constant(mask) if masked else None
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, FEATURES])])
+    def gradients(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = fused(x, mask=mask)
+            loss = tf.reduce_sum(out * upstream_weights(out))
+        return tape.gradient(loss, [x, *fused.trainable_variables])
+
+    x = rng.normal(size=(4, STEPS, FEATURES)).astype("float32")
+    expected = outputs_and_gradients(reference, x, mask, None, "eager")[1]
+    for got, want in zip(gradients(x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
