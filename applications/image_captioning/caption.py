@@ -100,7 +100,9 @@ class Captioner:
             log_probs, new_states, alpha = self._step(tf.constant(last, tf.int32), states, features, keys)
             log_probs, alpha = log_probs.numpy().astype("float64"), alpha.numpy()
             totals = (scores[:, None] + log_probs).ravel()
-            order = np.argsort(-totals, kind="stable")[: 2 * beam_size]
+            # The beam_size best continuations: those ending in <end> finish, the others stay open
+            # (so a beam of 1 is exactly greedy decoding).
+            order = np.argsort(-totals, kind="stable")[:beam_size]
             keep, new_scores, new_beams = [], [], []
             for flat in order:
                 b, word = divmod(int(flat), log_probs.shape[1])
@@ -109,7 +111,7 @@ class Captioner:
                 words, maps = beams[b][0] + [word], beams[b][1] + [alpha[b]]
                 if word == END:
                     finished.append((totals[flat], words[:-1], maps[:-1]))
-                elif len(keep) < beam_size:
+                else:
                     keep.append(b)
                     new_scores.append(totals[flat])
                     new_beams.append((words, maps))
@@ -172,6 +174,21 @@ def _pyplot():
     except ImportError:
         return None
     return plt
+
+
+def has_matplotlib():
+    return _pyplot() is not None
+
+
+def check_png_path(flag, path):
+    """A PNG path whose folder exists (None passes)."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ValueError(f"{flag} must name a .png file, got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{flag}: folder not found: {path.parent}")
 
 
 def _save_figure(figure, path):

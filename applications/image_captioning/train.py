@@ -211,8 +211,13 @@ def save_weights(model, config, path):
         os.replace(partial, path)
 
 
-if __name__ == "__main__":
+def cli(argv=None):
+    """`main` as a command: mistakes in the user's data end in one line, no traceback."""
     try:
-        main()
-    except (ValueError, FileNotFoundError, OSError) as error:  # the user's data: one line, no traceback
+        return main(argv)
+    except (ValueError, FileNotFoundError, OSError) as error:
         sys.exit(f"train: error: {error}")
+
+
+if __name__ == "__main__":
+    cli()
