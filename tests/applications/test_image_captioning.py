@@ -125,9 +125,7 @@ def test_image_files_of_every_kind_become_rgb_of_the_model_size(tmp_path):
         "gray.png": png(gray),
         "rgba.png": png(np.concatenate([rgb, alpha], -1)),
         "photo.jpg": tf.io.encode_jpeg(rgb, quality=100).numpy(),
-        "anim.gif": None,
     }
-    del files["anim.gif"]  # TensorFlow cannot encode GIF; BMP and GIF share decode_image's path
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
     size = 30
@@ -142,8 +140,9 @@ def test_image_files_of_every_kind_become_rgb_of_the_model_size(tmp_path):
     assert np.abs(read["photo.jpg"].astype(int) - resize(rgb)).mean() < 3
 
 
-def test_bmp_files_are_read(tmp_path):
-    # A 2x1 24-bit BMP written by hand: blue then red pixel (BGR rows, padded to 4 bytes).
+def test_bmp_and_gif_files_are_read(tmp_path):
+    # TensorFlow writes neither format; both files are written by hand.
+    # A 2x1 24-bit BMP: blue then red pixel (BGR rows, padded to 4 bytes).
     pixels = bytes([255, 0, 0, 0, 0, 255]) + b"\0\0"
     header = b"BM" + (54 + len(pixels)).to_bytes(4, "little") + b"\0\0\0\0" + (54).to_bytes(4, "little")
     info = (40).to_bytes(4, "little") + (2).to_bytes(4, "little") + (1).to_bytes(4, "little") + (1).to_bytes(2, "little")
@@ -151,6 +150,10 @@ def test_bmp_files_are_read(tmp_path):
     (tmp_path / "two.bmp").write_bytes(header + info + pixels)
     image = data.read_image(tmp_path / "two.bmp", 2)
     assert image[0, 0].tolist() == [0, 0, 255] and image[0, 1].tolist() == [255, 0, 0]
+    # A 1x1 GIF89a whose one pixel is entry 0 (red) of its two-colour palette.
+    gif = b"GIF89a\1\0\1\0\x80\0\0\xff\0\0\0\0\0!\xf9\4\0\0\0\0\0,\0\0\0\0\1\0\1\0\0\2\2D\1\0;"
+    (tmp_path / "red.gif").write_bytes(gif)
+    assert data.read_image(tmp_path / "red.gif", 5).reshape(-1, 3).tolist() == [[255, 0, 0]] * 25
 
 
 def test_unreadable_and_missing_files_are_named(tmp_path):
@@ -321,6 +324,10 @@ def test_offline_imagenet_weights_give_a_clear_error(monkeypatch):
     monkeypatch.setattr("keras.applications.MobileNetV3Small", offline)
     with pytest.raises(captioning_model.PretrainedWeightsUnavailable, match="unavailable offline: use imagenet_weights=False"):
         captioning_model.build(**{**TINY, "image_size": 64}, backbone="mobilenetv3", imagenet_weights=True)
+    from applications.image_captioning import train
+
+    with pytest.raises(SystemExit, match="^train: error: ImageNet weights for backbone='mobilenetv3' could not be downloaded"):
+        train.cli(["--smoke", "--backbone", "mobilenetv3", "--imagenet-weights"])
 
 
 def test_attention_maps_are_written_as_png(tmp_path):
@@ -350,7 +357,7 @@ def test_training_script_on_a_flickr8k_folder_trains_evaluates_and_saves(tmp_pat
 
     folder = flickr_folder(tmp_path / "flickr")
     weights = tmp_path / "out" / "captioner.weights.h5"
-    results = train.main(["--smoke", "--flickr8k", str(folder), "--image-size", "32", "--save", str(weights)])
+    results = train.main(["--smoke", "--flickr8k", str(folder), "--image-size", "32", "--max-length", "8", "--save", str(weights)])
     assert np.isfinite(results["validation_loss_nats_per_word"])
     assert set(results) == {"validation_loss_nats_per_word", "test_greedy", "test_beam2"}
     assert all(0.0 <= v <= 1.0 for v in results["test_greedy"].values())
