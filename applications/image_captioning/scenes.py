@@ -166,13 +166,42 @@ def render(shapes, image_size=IMAGE_SIZE, rng=None):
     return np.clip(np.round(image), 0, 255).astype("uint8")
 
 
-def scene(split, index, image_size=IMAGE_SIZE, seed=0):
-    """Scene `index` of `split`: (image, shapes, captions), the same for the same arguments."""
+def _scene_rng(split, index, seed):
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}; choose one of {sorted(SPLITS)}")
-    rng = np.random.default_rng([seed, SPLITS[split], index])
+    return np.random.default_rng([seed, SPLITS[split], index])
+
+
+def scene(split, index, image_size=IMAGE_SIZE, seed=0):
+    """Scene `index` of `split`: (image, shapes, captions), the same for the same arguments."""
+    rng = _scene_rng(split, index, seed)
     shapes = random_scene(rng, image_size, compositional=split == "compositional")
     return render(shapes, image_size, rng), shapes, captions(shapes, image_size)
+
+
+def split_shapes(split, count, image_size=IMAGE_SIZE, seed=0):
+    """The shapes of the first `count` scenes of `split` (as `scene` draws them), without rendering."""
+    return [random_scene(_scene_rng(split, i, seed), image_size, compositional=split == "compositional") for i in range(count)]
+
+
+def objects_named(captions, shape_lists, held_out_only=False):
+    """Fraction of the objects (or of the held-out pairings only) whose whole phrase,
+    "SIZE COLOUR SHAPE", their scene's caption contains.
+
+    BLEU forgives one wrong word in a long caption; this asks whether the object
+    itself was recognised. On the compositional split, with `held_out_only`, it
+    measures recombination: a red square must be called a red square.
+    """
+    named = total = 0
+    for caption, shapes in zip(captions, shape_lists, strict=True):
+        for s in shapes:
+            if held_out_only and (s.colour, s.shape) not in HELD_OUT_PAIRS:
+                continue
+            total += 1
+            named += f" {s.size} {s.colour} {s.shape}" in f" {caption} "
+    if total == 0:
+        raise ValueError("No objects to count" + (" of held-out pairings" if held_out_only else ""))
+    return named / total
 
 
 def make_split(split, count, image_size=IMAGE_SIZE, seed=0):

@@ -189,10 +189,14 @@ def main(argv=None):
     results = {"validation_loss_nats_per_word": round(float(val_loss), 4)}
     for split in [s for s in ("test", "compositional") if s in splits]:
         images, references = splits[split]
+        # Procedural scenes also say which objects were named whole (held-out pairings only on "compositional").
+        shapes = None if args.flickr8k or args.coco else scenes.split_shapes(split, len(images), args.image_size, args.seed)
         for beam in (1, args.beam):
             scores, captions = caption.evaluate(captioner, images, references, beam)
+            if shapes is not None:
+                scores["objects_named"] = round(scenes.objects_named(captions, shapes, held_out_only=split == "compositional"), 4)
             results[f"{split}_{'greedy' if beam == 1 else f'beam{beam}'}"] = scores
-            print(f"{split:>13} {'greedy' if beam == 1 else f'beam {beam}':>7}: " + "  ".join(f"{k.upper()} {v:.4f}" for k, v in scores.items()))
+            print(f"{split:>13} {'greedy' if beam == 1 else f'beam {beam}':>7}: " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
         for hypothesis, refs in list(zip(captions, references))[:3]:
             print(f"  model: {hypothesis}\n  truth: {refs[0]}")
     if args.metrics_json:

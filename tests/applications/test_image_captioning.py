@@ -71,6 +71,18 @@ def test_rendered_shape_covers_its_closed_form_area(shape, area):
     assert np.argmax(image[32, 32]) == 0  # red at the centre
 
 
+def test_split_shapes_are_the_scenes_shapes_and_objects_named_counts_whole_phrases():
+    shapes = scenes.split_shapes("compositional", 5)
+    assert shapes == [scenes.scene("compositional", i)[1] for i in range(5)]
+    red_square = scenes.Shape("square", "red", "large", 10, 10, 9)
+    blue_circle = scenes.Shape("circle", "blue", "small", 40, 10, 5)
+    captions = ["a large red circle to the left of a small blue circle", "a large red square"]
+    assert scenes.objects_named(captions, [[red_square, blue_circle], [red_square]]) == pytest.approx(2 / 3)
+    assert scenes.objects_named(captions, [[red_square, blue_circle], [red_square]], held_out_only=True) == 0.5
+    with pytest.raises(ValueError, match="No objects to count of held-out pairings"):
+        scenes.objects_named(captions[:1], [[blue_circle]], held_out_only=True)
+
+
 def test_make_split_refuses_a_bad_count_and_split():
     with pytest.raises(ValueError, match="count must be a positive integer, got 0"):
         scenes.make_split("train", 0)
@@ -360,6 +372,7 @@ def test_training_script_on_a_flickr8k_folder_trains_evaluates_and_saves(tmp_pat
     results = train.main(["--smoke", "--flickr8k", str(folder), "--image-size", "32", "--max-length", "8", "--save", str(weights)])
     assert np.isfinite(results["validation_loss_nats_per_word"])
     assert set(results) == {"validation_loss_nats_per_word", "test_greedy", "test_beam2"}
+    assert set(results["test_greedy"]) == {"bleu1", "bleu2", "bleu3", "bleu4"}  # objects_named is for scenes only
     assert all(0.0 <= v <= 1.0 for v in results["test_greedy"].values())
     assert [p.name for p in weights.parent.iterdir()] == [weights.name]
 
