@@ -17,6 +17,7 @@ import keras
 from keras import ops
 
 import layers
+from layers.base import check_rate
 
 DECODERS = ("attention", "init-state")
 BACKBONES = ("small-cnn", "mobilenetv3", "efficientnet")
@@ -162,12 +163,15 @@ class CaptionDecoder(keras.layers.Layer):
     """
 
     def __init__(self, vocabulary_size, rnn="lstm", units=256, embedding_dim=64, decoder="attention",
-                 attention_units=128, dropout=0.2, **kwargs):
+                 attention_units=128, dropout=0.2, word_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         if decoder not in DECODERS:
             raise ValueError(f"Unknown decoder={decoder!r}; choose one of {list(DECODERS)}")
         self.vocabulary_size, self.rnn, self.units = vocabulary_size, rnn, units
         self.embedding_dim, self.decoder, self.attention_units, self.dropout_rate = embedding_dim, decoder, attention_units, dropout
+        self.word_dropout = check_rate("word_dropout", word_dropout)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
         self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
         self.cell = recurrent_cell(rnn, units)
         sizes = self.cell.state_size
@@ -209,8 +213,17 @@ class CaptionDecoder(keras.layers.Layer):
         out = h if context is None else ops.concatenate([h, context], axis=-1)
         return self.logits(self.dropout(out, training=training)), states, alpha
 
+    def drop_words(self, words, training):
+        """Word dropout (Bowman et al. 2016): in training, each input word but <pad> becomes <unk>
+        with probability `word_dropout`, so the decoder must look at the image, not only at its last word."""
+        if not training or self.word_dropout == 0.0:
+            return words
+        drop = keras.random.uniform(ops.shape(words), seed=self.seed_generator) < self.word_dropout
+        return ops.where(ops.logical_and(drop, words > 3), ops.ones_like(words), words)
+
     def call(self, inputs, training=False):
         words, features = inputs
+        words = self.drop_words(words, training)
         states, keys = self.initial_states(features), self.keys(features)
         logits = []
         for t in range(words.shape[1]):  # captions are short: a static, unrolled loop
@@ -228,6 +241,7 @@ class CaptionDecoder(keras.layers.Layer):
             "vocabulary_size": self.vocabulary_size, "rnn": self.rnn, "units": self.units,
             "embedding_dim": self.embedding_dim, "decoder": self.decoder,
             "attention_units": self.attention_units, "dropout": self.dropout_rate,
+            "word_dropout": self.word_dropout, "seed": self.seed,
         }
 
 
@@ -248,6 +262,7 @@ def build(
     decoder="attention",
     attention_units=128,
     dropout=0.2,
+    word_dropout=0.0,
     learning_rate=2e-3,
     jit_compile=False,
 ):
@@ -268,6 +283,7 @@ def build(
             the image only sets the initial state).
         attention_units: Size of the attention's hidden layer.
         dropout: Before the word logits.
+        word_dropout: Probability of replacing each decoder input word by <unk> in training.
         learning_rate: Adam's step size (the shared runner may replace it by a schedule).
         jit_compile: Train with XLA.
 
@@ -279,7 +295,9 @@ def build(
     image = keras.Input((image_size, image_size, 3), name="image")
     words = keras.Input((max_length,), dtype="int32", name="words")
     encoder = build_encoder(backbone, image_size, feature_dim, imagenet_weights, train_backbone)
-    caption_decoder = CaptionDecoder(len(vocabulary), rnn, units, embedding_dim, decoder, attention_units, dropout, name="decoder")
+    caption_decoder = CaptionDecoder(
+        len(vocabulary), rnn, units, embedding_dim, decoder, attention_units, dropout, word_dropout, name="decoder"
+    )
     logits = caption_decoder((words, encoder(image)))
     model = keras.Model([image, words], logits, name=f"captioner_{backbone}_{rnn}_{decoder}")
     model.compile(

@@ -43,6 +43,7 @@ EPOCHS = 4  # passes over every (image, reference) pair, about 52k of them
 LEARNING_RATE = 2e-3  # Adam, cosine-decayed to 0 after a short warm-up
 UNITS, EMBEDDING_DIM, FEATURE_DIM, ATTENTION_UNITS = 256, 64, 128, 128
 DROPOUT = 0.2  # before the word logits
+WORD_DROPOUT = 0.0  # input words replaced by <unk> in training
 BEAM_SIZE = 5  # for the final evaluation, beside greedy
 
 
@@ -66,6 +67,7 @@ def parse_args(argv=None):
     parser.add_argument("--feature-dim", type=positive_int, default=FEATURE_DIM)
     parser.add_argument("--attention-units", type=positive_int, default=ATTENTION_UNITS)
     parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--word-dropout", type=float, default=WORD_DROPOUT)
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
     parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
@@ -152,6 +154,7 @@ def main(argv=None):
         decoder=args.decoder,
         attention_units=args.attention_units,
         dropout=args.dropout,
+        word_dropout=args.word_dropout,
         learning_rate=args.learning_rate,
     )
 

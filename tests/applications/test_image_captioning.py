@@ -309,6 +309,18 @@ def test_beam_size_must_be_a_positive_integer(beam):
         captioner.caption(np.zeros((1, 64, 64, 3), "uint8"))
 
 
+def test_word_dropout_hides_words_in_training_only():
+    decoder = captioning_model.build(**TINY, word_dropout=0.3).get_layer("decoder")
+    words = np.tile(np.array([[2, 4, 5, 6, 7, 0]], "int32"), (20000, 1))
+    dropped = np.asarray(decoder.drop_words(words, training=True))
+    assert np.mean(dropped[:, 1:5] == 1) == pytest.approx(0.3, abs=0.01)  # 80,000 words: 3 sigma is 0.005
+    np.testing.assert_array_equal(np.where(dropped == 1, words, dropped), words)  # only <unk> replaces, nothing else moves
+    assert np.all(dropped[:, 0] == 2) and np.all(dropped[:, 5] == 0)
+    np.testing.assert_array_equal(decoder.drop_words(words, training=False), words)
+    with pytest.raises(ValueError, match="word_dropout"):
+        captioning_model.build(**TINY, word_dropout=1.0)
+
+
 def test_unknown_choices_are_named():
     with pytest.raises(ValueError, match="rnn='gru'"):
         captioning_model.build(**TINY, rnn="gru")
