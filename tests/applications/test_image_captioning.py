@@ -367,6 +367,23 @@ def test_attention_maps_are_written_as_png(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["attention.png"]
 
 
+@pytest.mark.parametrize("matplotlib", [True, False], ids=["with-matplotlib", "without"])
+def test_demo_saves_the_scene_with_its_caption(tmp_path, monkeypatch, matplotlib):
+    if not matplotlib:  # a plain install: the enlarged image alone, written by TensorFlow
+        monkeypatch.setattr(caption, "_pyplot", lambda: None)
+    captioner = caption.Captioner(captioning_model.build(**TINY), TINY)
+    path = tmp_path / "demo.png"
+    text, references = caption.demo(captioner, path, seed=2)
+    image, _, expected = scenes.scene("test", 2, image_size=32)
+    assert references == expected and isinstance(text, str)
+    saved = tf.io.decode_png(path.read_bytes(), channels=3).numpy()
+    if matplotlib:
+        assert saved.shape[0] > saved.shape[1]  # the caption sits under the picture
+    else:
+        np.testing.assert_array_equal(saved, np.kron(image, np.ones((4, 4, 1), "uint8")))
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]
+
+
 def test_bleu_of_perfect_and_wrong_captions():
     refs = [["a large red circle", "there is a large red circle"], ["a small blue square and a large red circle"]]
     assert caption.bleu_scores(["there is a large red circle", "a small blue square and a large red circle"], refs)["bleu4"] == 1.0
