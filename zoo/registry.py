@@ -73,7 +73,7 @@ MODELS = {
             "images_per_split": 500,
             "beam_size": 5,
             "test_greedy": {"bleu1": 0.9993, "bleu2": 0.9976, "bleu3": 0.9946, "bleu4": 0.9884, "objects_named": 0.9981},
-            "test_beam5": {"bleu1": 1.0, "bleu2": 0.9983, "bleu3": 0.9956, "bleu4": 0.991, "objects_named": 1.0},
+            "test_beam5": {"bleu1": 1.0, "bleu2": 0.9983, "bleu3": 0.9956, "bleu4": 0.9911, "objects_named": 1.0},
             "compositional_greedy": {"bleu1": 0.9213, "bleu2": 0.8993, "bleu3": 0.8694, "bleu4": 0.8279, "objects_named": 0.142},
             "compositional_beam5": {"bleu1": 0.9209, "bleu2": 0.9026, "bleu3": 0.8751, "bleu4": 0.8373, "objects_named": 0.144},
             "validation_loss_nats_per_word": 0.1608,
@@ -83,7 +83,8 @@ MODELS = {
                 "greedy decoding and beam search of width 5 (sum of log-probabilities). objects_named: the fraction "
                 "of objects whose whole phrase (size colour shape) the caption holds (scenes.objects_named), on "
                 "'compositional' counting only the held-out pairings: BLEU forgives 'red circle' for a red square, "
-                "this does not"
+                "this does not. Beam figures re-measured from the bundled weights with the final beam search, "
+                "which renormalises over the words a caption may hold (the training run printed test BLEU-4 0.9910)"
             ),
         },
         "command": (

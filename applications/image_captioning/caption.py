@@ -49,11 +49,12 @@ class Captioner:
 
     def _decode_step(self, word_ids, states, features, keys):
         logits, states, alpha = self.decoder.step(word_ids, states, features, keys, training=False)
-        log_probs = tf.nn.log_softmax(logits)
+        # The distribution over the words a caption may hold: the others are masked before the softmax.
         never = tf.reduce_sum(tf.one_hot(_NEVER, tf.shape(logits)[-1]), axis=0) * -1e9
+        log_probs = tf.nn.log_softmax(logits + never)
         if alpha is None:
             alpha = tf.zeros(tf.shape(features)[:2])
-        return log_probs + never, states, alpha
+        return log_probs, states, alpha
 
     def _check_images(self, images):
         images = np.asarray(images)
@@ -122,8 +123,8 @@ class Captioner:
             new_beams += [new_beams[0]] * (beam_size - len(new_beams))
             scores, beams = np.array(new_scores), new_beams
             states = [tf.gather(s, keep) for s in new_states]
-        if not finished:  # nothing ended within max_length: the best open caption
-            finished = [(scores[0], beams[0][0], beams[0][1])]
+        else:  # max_length words reached: the open captions end there and compete too
+            finished += [(score, words, maps) for score, (words, maps) in zip(scores, beams) if np.isfinite(score)]
         _, words, maps = max(finished, key=lambda f: f[0])
         return words, np.array(maps).reshape(len(words), int(features.shape[1]))
 
