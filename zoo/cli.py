@@ -84,6 +84,38 @@ def _transcribe(args):
     return 0
 
 
+def _caption(args):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from applications.image_captioning import caption, data
+    from zoo.loading import entry, load
+
+    caption.check_beam_size(args.beam)  # before the slow model load
+    if args.demo == bool(args.image):
+        raise ValueError("give an IMAGE file to caption, or --demo (not both)")
+    model_entry = entry(args.name)
+    if model_entry.get("task") != "image-captioning":
+        raise ValueError(f"{args.name!r} is not an image-captioning model")
+    config = model_entry["config"]
+    image = None if args.demo else data.read_image(args.image, config["image_size"])  # bad files fail fast
+    for flag, path in (("--out", args.out if args.demo else None), ("--attention", args.attention)):
+        caption.check_png_path(flag, path)
+    if args.attention and not caption.has_matplotlib():
+        raise ValueError("--attention needs matplotlib: python -m pip install matplotlib")
+    captioner = caption.Captioner(load(args.name, weights=args.weights or True), config)
+    if args.demo:
+        text, references = caption.demo(captioner, args.out, seed=args.seed, beam_size=args.beam)
+        print(text)
+        print(f"(a reference: {references[0]}; picture with its caption saved to {args.out})")
+        return 0
+    ids, alphas = captioner.caption_ids(image[None], args.beam)
+    print(captioner.vocabulary.decode(ids[0]))
+    if args.attention:
+        words = [captioner.vocabulary.tokens[i] for i in ids[0]]
+        caption.save_attention_maps(args.attention, image, words, alphas[0])
+        print(f"(attention maps saved to {args.attention})")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="rnnzoo", description="Recurrent models for Keras 3: the zoo's pretrained models.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -122,6 +154,17 @@ def build_parser():
     transcribe.add_argument("--beam", type=int, default=None, help="beam-search width (default: greedy decoding)")
     transcribe.add_argument("--weights", default=None, help="a local .weights.h5 file instead of the zoo's")
     transcribe.set_defaults(run=_transcribe)
+
+    caption = commands.add_parser("caption", help="caption an image (PNG, JPEG, BMP, GIF), or --demo on a generated scene")
+    caption.add_argument("image", nargs="?", help="the image file (any size; grayscale and RGBA are converted)")
+    caption.add_argument("--demo", action="store_true", help="draw a shapes scene, caption it, save it with its caption")
+    caption.add_argument("--beam", type=int, default=1, help="beam size; 1 is greedy (default)")
+    caption.add_argument("--name", default="shapes-captioner", help="zoo model (default shapes-captioner)")
+    caption.add_argument("--attention", help="save one attention map per generated word to this PNG (needs matplotlib)")
+    caption.add_argument("--out", default="caption_demo.png", help="--demo: where to save the picture (PNG)")
+    caption.add_argument("--seed", type=int, default=0, help="--demo: which scene")
+    caption.add_argument("--weights", default=None, help="a local .weights.h5 file instead of the zoo's")
+    caption.set_defaults(run=_caption)
     return parser
 
 

@@ -1,0 +1,230 @@
+"""
+Title: Image captioning with a CNN encoder and a recurrent decoder
+Author: rnnzoo
+Description: Train a Show, Attend and Tell captioner (a small CNN, soft attention,
+an LSTM) on procedural scenes of coloured shapes, then caption unseen scenes and
+scenes with colour/shape pairings never seen in training. Flickr8k and COCO work too.
+
+Run it:
+
+    python -m applications.image_captioning.train                      # the zoo's shapes-captioner recipe
+    python -m applications.image_captioning.train --rnn peephole       # rnnzoo's peephole LSTM as the decoder
+    python -m applications.image_captioning.train --decoder init-state # Show and Tell: no attention
+    python -m applications.image_captioning.train --flickr8k ~/Flickr8k --image-size 128
+    python -m applications.image_captioning.train --smoke              # end to end in well under a minute
+
+Copy this file as a template: every constant below is a flag.
+"""
+
+# ## Setup
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from applications.common.arguments import positive_int  # noqa: E402
+from applications.common.training import TrainingConfig, train  # noqa: E402
+from applications.image_captioning import caption, data, model as captioning_model, scenes  # noqa: E402
+
+IMAGE_SIZE = 64  # pixels per side
+TRAIN_IMAGES, VALIDATION_IMAGES, TEST_IMAGES = 12000, 300, 500  # procedural scenes per split
+MAX_LENGTH = 18  # decoder steps: the grammar's longest caption (17 words) plus <end>
+BATCH_SIZE = 64  # (image, caption) pairs per step
+EPOCHS = 4  # passes over every (image, reference) pair, about 52k of them
+LEARNING_RATE = 2e-3  # Adam, cosine-decayed to 0 after a short warm-up
+UNITS, EMBEDDING_DIM, FEATURE_DIM, ATTENTION_UNITS = 256, 64, 128, 128
+DROPOUT = 0.2  # before the word logits
+WORD_DROPOUT = 0.0  # input words replaced by <unk> in training
+BEAM_SIZE = 5  # for the final evaluation, beside greedy
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Train an image captioner (CNN encoder + recurrent decoder).")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--flickr8k", help="a Flickr8k folder: Images/ and Flickr8k.token.txt")
+    source.add_argument("--coco", action="store_true", help="tfds coco_captions (internet, ~38 GB)")
+    parser.add_argument("--limit", type=positive_int, help="at most this many images per split of Flickr8k/COCO")
+    parser.add_argument("--backbone", default="small-cnn", choices=captioning_model.BACKBONES)
+    parser.add_argument("--imagenet-weights", action="store_true", help="start the keras.applications backbone from ImageNet (internet)")
+    parser.add_argument("--freeze-backbone", action="store_true", help="train the decoder only")
+    parser.add_argument("--rnn", default="lstm", choices=sorted(captioning_model.RECURRENT_CELLS))
+    parser.add_argument("--decoder", default="attention", choices=captioning_model.DECODERS)
+    parser.add_argument("--image-size", type=positive_int, default=IMAGE_SIZE)
+    parser.add_argument("--train-images", type=positive_int, default=TRAIN_IMAGES)
+    parser.add_argument("--test-images", type=positive_int, default=TEST_IMAGES)
+    parser.add_argument("--max-length", type=positive_int, default=MAX_LENGTH)
+    parser.add_argument("--units", type=positive_int, default=UNITS)
+    parser.add_argument("--embedding-dim", type=positive_int, default=EMBEDDING_DIM)
+    parser.add_argument("--feature-dim", type=positive_int, default=FEATURE_DIM)
+    parser.add_argument("--attention-units", type=positive_int, default=ATTENTION_UNITS)
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--word-dropout", type=float, default=WORD_DROPOUT)
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--beam", type=positive_int, default=BEAM_SIZE, help="beam size of the final evaluation")
+    parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
+    parser.add_argument("--log-dir", help="TensorBoard logs")
+    parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
+    parser.add_argument("--metrics-json", help="write the final BLEU figures here")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run, for tests")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.train_images, args.test_images, args.units, args.epochs, args.beam = 64, 8, 32, 1, 2
+        args.embedding_dim, args.feature_dim, args.attention_units, args.batch_size = 16, 32, 16, 16
+    if args.save and not args.save.endswith(".weights.h5"):
+        parser.error(f"--save must end in .weights.h5, got {args.save}")
+    return args
+
+
+# ## Data
+# Each source gives (images uint8 (n, size, size, 3), one list of reference captions per image).
+
+
+def load_data(args):
+    """{split: (images, references)} and the vocabulary."""
+    if args.flickr8k or args.coco:
+        if args.flickr8k:
+            load = lambda split: data.load_flickr8k(args.flickr8k, split, args.image_size, args.limit)  # noqa: E731
+            names = {"train": "train", "validation": "validation", "test": "test"}
+        else:
+            load = lambda split: data.load_coco_captions(split, args.image_size, args.limit)  # noqa: E731
+            names = {"train": "train", "validation": "val", "test": "test"}
+        splits = {name: load(split) for name, split in names.items()}
+        vocabulary = data.Vocabulary.from_captions(splits["train"][1], max_words=5000, min_count=1 if args.smoke else 3)
+        return splits, vocabulary
+    sizes = {"train": args.train_images, "validation": min(VALIDATION_IMAGES, args.test_images),
+             "test": args.test_images, "compositional": args.test_images}
+    splits = {name: scenes.make_split(name, count, args.image_size, args.seed) for name, count in sizes.items()}
+    # The grammar's every word, so no caption (compositional ones included) meets <unk>.
+    vocabulary = data.Vocabulary(list(data.SPECIAL_TOKENS) + scenes.vocabulary_words())
+    return splits, vocabulary
+
+
+class SampleCaptions(keras.callbacks.Callback):
+    """At each epoch's end: greedy BLEU-4 on the validation images and a few captions beside a reference."""
+
+    def __init__(self, config, images, references, shown=3):
+        super().__init__()
+        self.config, self.images, self.references, self.shown = config, images, references, shown
+
+    def on_epoch_end(self, epoch, logs=None):
+        captioner = caption.Captioner(self.model, self.config)
+        scores, captions = caption.evaluate(captioner, self.images, self.references)
+        if logs is not None:
+            logs["val_bleu4"] = scores["bleu4"]
+        print(f"epoch {epoch + 1}: validation greedy BLEU-4 {scores['bleu4']:.4f}")
+        for hypothesis, refs in list(zip(captions, self.references))[: self.shown]:
+            print(f"  model: {hypothesis}\n  truth: {refs[0]}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    splits, vocabulary = load_data(args)
+    (train_images, train_refs), (val_images, val_refs) = splits["train"], splits["validation"]
+    train_ds = data.caption_dataset(train_images, train_refs, vocabulary, args.max_length, args.batch_size, shuffle=True, seed=args.seed)
+    val_ds = data.caption_dataset(val_images, val_refs, vocabulary, args.max_length, args.batch_size, shuffle=False)
+    pairs = sum(map(len, train_refs))
+    print(f"{len(train_images)} training images, {pairs} (image, caption) pairs, {len(vocabulary)} tokens")
+
+    # ## Model
+    # Everything the builder needs is plain data: the zoo stores exactly this dict.
+    config = dict(
+        vocabulary=vocabulary.tokens,
+        max_length=args.max_length,
+        image_size=args.image_size,
+        backbone=args.backbone,
+        imagenet_weights=args.imagenet_weights,
+        train_backbone=not args.freeze_backbone,
+        feature_dim=args.feature_dim,
+        rnn=args.rnn,
+        units=args.units,
+        embedding_dim=args.embedding_dim,
+        decoder=args.decoder,
+        attention_units=args.attention_units,
+        dropout=args.dropout,
+        word_dropout=args.word_dropout,
+        learning_rate=args.learning_rate,
+    )
+
+    # ## Train
+    # Teacher forcing: the decoder reads the true previous word. The shared runner adds
+    # gradient clipping, a cosine learning rate, checkpoints and resume.
+    steps_per_epoch = max(1, pairs // args.batch_size)
+    training = TrainingConfig(
+        epochs=args.epochs,
+        steps_per_epoch=steps_per_epoch,
+        learning_rate=args.learning_rate,
+        lr_schedule="cosine",
+        warmup_steps=min(200, steps_per_epoch),
+        clipnorm=1.0,
+        checkpoint_dir=args.checkpoint_dir,
+        checkpoint_every=200,
+        log_dir=args.log_dir,
+        seed=args.seed,
+        verbose=0 if args.smoke else 2,
+    )
+    samples = SampleCaptions(config, val_images, val_refs, shown=0 if args.smoke else 3)
+    model, _ = train(lambda: captioning_model.build(**config), train_ds, training, validation_data=val_ds, callbacks=[samples])
+    val_loss = model.evaluate(val_ds, verbose=0)
+    val_loss = val_loss[0] if isinstance(val_loss, list) else val_loss
+    print(f"validation loss {val_loss:.4f} nats/word")
+    if not math.isfinite(val_loss):
+        sys.exit("training diverged: the validation loss is not finite; weights not saved")
+    if args.save:
+        save_weights(model, config, Path(args.save))
+        print(f"weights saved to {args.save}")
+
+    # ## Evaluate
+    # Corpus BLEU-1..4 against every reference of each image, greedy and beam search.
+    captioner = caption.Captioner(model, config)
+    results = {"validation_loss_nats_per_word": round(float(val_loss), 4)}
+    for split in [s for s in ("test", "compositional") if s in splits]:
+        images, references = splits[split]
+        # Procedural scenes also say which objects were named whole (held-out pairings only on "compositional").
+        shapes = None if args.flickr8k or args.coco else scenes.split_shapes(split, len(images), args.image_size, args.seed)
+        for beam in (1, args.beam):
+            scores, captions = caption.evaluate(captioner, images, references, beam)
+            if shapes is not None:
+                scores["objects_named"] = round(scenes.objects_named(captions, shapes, held_out_only=split == "compositional"), 4)
+            results[f"{split}_{'greedy' if beam == 1 else f'beam{beam}'}"] = scores
+            print(f"{split:>13} {'greedy' if beam == 1 else f'beam {beam}':>7}: " + "  ".join(f"{k} {v:.4f}" for k, v in scores.items()))
+        for hypothesis, refs in list(zip(captions, references))[:3]:
+            print(f"  model: {hypothesis}\n  truth: {refs[0]}")
+    if args.metrics_json:
+        Path(args.metrics_json).write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def save_weights(model, config, path):
+    """The weights alone, without the optimizer's state, through a temporary file."""
+    weights_only = captioning_model.build(**config)
+    weights_only.set_weights(model.get_weights())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        partial = Path(scratch) / path.name
+        weights_only.save_weights(partial)
+        os.replace(partial, path)
+
+
+def cli(argv=None):
+    """`main` as a command: mistakes in the user's data end in one line, no traceback."""
+    try:
+        return main(argv)
+    except (ValueError, FileNotFoundError, OSError) as error:
+        sys.exit(f"train: error: {error}")
+
+
+if __name__ == "__main__":
+    cli()
