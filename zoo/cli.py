@@ -70,7 +70,10 @@ def _chat(args):
         print(f"rnnzoo: note: {note}", file=sys.stderr)
     print(answer.text)
     if args.heatmap:
-        save_attention_heatmap(answer, args.heatmap)
+        try:
+            save_attention_heatmap(answer, args.heatmap)
+        except ImportError as error:
+            raise ValueError(str(error)) from None
         print(f"rnnzoo: attention heat-map written to {args.heatmap}", file=sys.stderr)
     return 0
 

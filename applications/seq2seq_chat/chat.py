@@ -98,7 +98,10 @@ def repl(bot, read_line=input, write=print, **decoding):
 def save_attention_heatmap(reply, path):
     """A PNG of `reply.attention`: reply words (and [end]) down, prompt words
     across. Written to a temporary file first, then renamed."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("The attention heat-map needs matplotlib: pip install 'rnnzoo[chat]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

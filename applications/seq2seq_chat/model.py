@@ -14,6 +14,13 @@ The attention score is additive (Bahdanau et al. 2015: vᵀ tanh(W₁q + W₂k),
 tutorial, the decoder's own output is the query and `combine` makes the
 attentional hidden state.
 
+`copy=True` adds the pointer-generator copy mechanism (See et al. 2017):
+the next word is drawn from p = g · softmax(logits) + (1 − g) · Σ attention
+over the prompt positions holding that word, with a learnt switch
+g = σ(w · [hidden, context, input embedding]); the model then outputs log p.
+Replies often repeat the prompt's words ("What is a X?" - "A X is ..."),
+including words outside the vocabulary, which it copies as [UNK].
+
 `conditioned=False` builds the reply-only language model: the same embedding,
 decoder, `combine` and logits, with the encoder and attention removed (the
 decoder starts from zeros). It is the baseline of the "does the model use the
@@ -64,6 +71,7 @@ def build(
     max_prompt_len=24,
     max_reply_len=40,
     context=False,
+    copy=False,
 ):
     """A compiled chat model over `vocabulary` (see `text.py` for its layout).
 
@@ -80,6 +88,8 @@ def build(
             a longer input) and the longest reply, [end] included. Stored with
             the model so the chat bot cuts inputs as training did.
         context: Whether the encoder reads `previous turn [sep] prompt`.
+        copy: Whether the decoder can copy prompt words (pointer-generator);
+            the outputs are then log-probabilities, which are their own logits.
 
     Returns:
         A `keras.Model` from (prompt ids (batch, Tp), decoder input ids
@@ -88,7 +98,7 @@ def build(
         cross-entropy that ignores padding (nats per word) and ready for `fit`.
     """
     check_config(rnn, attention, units, embedding_dim, dropout, max_prompt_len, max_reply_len)
-    parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned)
+    parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned, copy)
     replies = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     if conditioned:
         prompts = keras.Input(shape=(None,), dtype="int32", name="prompt")
@@ -106,7 +116,7 @@ def build(
     return model
 
 
-def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned):
+def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned, copy=False):
     """Every layer of the model, by role, named so inference models can find them."""
     make = RECURRENT_LAYERS[rnn]
     parts = {
@@ -131,6 +141,8 @@ def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, cond
             parts["attention"] = keras.layers.AdditiveAttention(name="attention")
         else:
             parts["attention"] = keras.layers.Attention(name="attention")
+        if copy:
+            parts["copy_switch"] = keras.layers.Dense(1, activation="sigmoid", name="copy_switch")
     return parts
 
 
@@ -153,7 +165,7 @@ def decode(parts, replies, states, memory=None, prompts=None):
     decoder input ids, from `states` (None: zeros) over the encoder `memory`."""
     x = parts["embedding_dropout"](parts["embedding"](replies))
     outputs, *final_states = parts["decoder"](x, initial_state=states, mask=_mask(replies))
-    weights = None
+    weights = context = None
     if memory is not None:
         query = parts["query"](outputs) if "query" in parts else outputs
         context, weights = parts["attention"](
@@ -161,7 +173,19 @@ def decode(parts, replies, states, memory=None, prompts=None):
         )
         outputs = ops.concatenate([outputs, context], axis=-1)
     hidden = parts["combine"](parts["combine_dropout"](outputs))
-    return parts["logits"](hidden), weights, final_states
+    logits = parts["logits"](hidden)
+    if "copy_switch" in parts:
+        logits = copy_log_probabilities(parts, logits, weights, prompts, [hidden, context, x])
+    return logits, weights, final_states
+
+
+def copy_log_probabilities(parts, logits, weights, prompts, switch_inputs):
+    """log(g · softmax(logits) + (1 − g) · attention scattered onto the prompt's word ids)."""
+    generate = parts["copy_switch"](ops.concatenate(switch_inputs, axis=-1))
+    on_words = ops.one_hot(prompts, parts["logits"].units)  # (batch, Tp, V); padding has no weight
+    copied = ops.einsum("btp,bpv->btv", weights, on_words)
+    probabilities = generate * ops.softmax(logits, axis=-1) + (1.0 - generate) * copied
+    return ops.log(probabilities + 1e-9)
 
 
 def parts_of(model):
@@ -169,7 +193,7 @@ def parts_of(model):
     names = {layer.name: layer for layer in model.layers}
     parts = {role: names[role] for role in
              ("embedding", "embedding_dropout", "decoder", "combine_dropout", "combine", "logits",
-              "encoder", "memory", "query", "attention") if role in names}
+              "encoder", "memory", "query", "attention", "copy_switch") if role in names}
     parts["bridge"] = sorted((layer for name, layer in names.items() if name.startswith("bridge_")),
                              key=lambda layer: layer.name)
     parts["rnn"] = next(rnn for rnn, count in STATE_COUNT.items() if count == len(parts["bridge"])

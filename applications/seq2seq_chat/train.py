@@ -55,6 +55,7 @@ def parse_args(argv=None):
     parser.add_argument("--cornell", help="folder with Cornell Movie-Dialogs movie_lines.txt and movie_conversations.txt")
     parser.add_argument("--rnn", default="lstm", choices=sorted(chat_model.RECURRENT_LAYERS))
     parser.add_argument("--attention", default="luong", choices=list(chat_model.ATTENTIONS))
+    parser.add_argument("--copy", action="store_true", help="pointer-generator: the decoder may copy prompt words")
     parser.add_argument("--context", action="store_true", help="the encoder also reads the previous turn: previous [sep] prompt")
     parser.add_argument("--units", type=positive_int, default=UNITS)
     parser.add_argument("--embedding-dim", type=positive_int, default=EMBEDDING_DIM)
@@ -117,6 +118,7 @@ def main(argv=None):
         vocabulary=vocabulary, rnn=args.rnn, attention=args.attention, units=args.units,
         embedding_dim=args.embedding_dim, dropout=args.dropout, learning_rate=args.learning_rate,
         max_prompt_len=args.max_prompt_len, max_reply_len=args.max_reply_len, context=args.context,
+        copy=args.copy,
     )
     (train_x, train_y), (val_x, val_y) = arrays(tokenizer, train_pairs, config), arrays(tokenizer, val_pairs, config)
 
@@ -134,7 +136,7 @@ def main(argv=None):
     # The reply-only language model: the same decoder on the same replies with
     # the same budget, and no prompt. If the prompt helps, this one is worse.
     if args.baseline_lm:
-        lm_config = {**config, "conditioned": False}
+        lm_config = {**config, "conditioned": False, "copy": False}
         lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
         figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]

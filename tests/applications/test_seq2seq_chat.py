@@ -187,9 +187,13 @@ def small_model(scale=0.8, **overrides):
     return model
 
 
-@pytest.mark.parametrize("rnn, attention", itertools.product(sorted(chat_model.RECURRENT_LAYERS), chat_model.ATTENTIONS))
-def test_decoder_steps_give_the_teacher_forced_logits(rnn, attention):
-    model = small_model(rnn=rnn, attention=attention)
+@pytest.mark.parametrize(
+    "rnn, attention, copy",
+    [(r, a, False) for r, a in itertools.product(sorted(chat_model.RECURRENT_LAYERS), chat_model.ATTENTIONS)]
+    + [("lstm", "luong", True), ("gru", "bahdanau", True)],
+)
+def test_decoder_steps_give_the_teacher_forced_logits(rnn, attention, copy):
+    model = small_model(rnn=rnn, attention=attention, copy=copy)
     full = np.asarray(model((PROMPTS, REPLY_IN)))
     encoder, step = chat_model.inference_models(model)
     memory, *states = encoder(tf.constant(PROMPTS))
@@ -200,6 +204,25 @@ def test_decoder_steps_give_the_teacher_forced_logits(rnn, attention):
         # Attention: a distribution over the real prompt words, nothing on padding.
         np.testing.assert_allclose(np.asarray(weights)[:, 0].sum(-1), 1.0, atol=1e-5)
         assert np.all(np.asarray(weights)[:, 0][PROMPTS == 0] == 0.0)
+
+
+def test_copy_mechanism_scatters_attention_onto_the_prompt_words():
+    model = small_model(copy=True)
+    switch = model.get_layer("copy_switch")
+    kernel, _ = switch.get_weights()
+    _, step = chat_model.inference_models(model)
+    encoder, _ = chat_model.inference_models(model)
+    memory, *states = encoder(tf.constant(PROMPTS))
+    inputs = [tf.constant(REPLY_IN[:, :1]), memory, tf.constant(PROMPTS), *states]
+    probabilities = np.exp(np.asarray(step(inputs)[0], "float64"))[:, 0]
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
+    switch.set_weights([np.zeros_like(kernel), np.array([-60.0], "float32")])  # g = 0: copy only
+    log_probs, weights, *_ = step(inputs)
+    expected = np.zeros((2, len(VOCABULARY)))
+    for row, prompt in enumerate(PROMPTS):
+        for position, word in enumerate(prompt):
+            expected[row, word] += np.asarray(weights)[row, 0, position]
+    np.testing.assert_allclose(np.exp(np.asarray(log_probs, "float64"))[:, 0], expected, atol=1e-6)
 
 
 def test_reply_only_language_model_is_the_decoder_without_encoder_and_attention():
