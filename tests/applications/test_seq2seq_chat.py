@@ -197,6 +197,7 @@ def test_decoder_steps_give_the_teacher_forced_logits(rnn, attention, copy):
     full = np.asarray(model((PROMPTS, REPLY_IN)))
     encoder, step = chat_model.inference_models(model)
     memory, *states = encoder(tf.constant(PROMPTS))
+    memory = tf.identity(memory)  # without the Keras mask the eager call attaches
     for t in range(REPLY_IN.shape[1]):
         logits, weights, *states = step([tf.constant(REPLY_IN[:, t : t + 1]), memory, tf.constant(PROMPTS), *states])
         real = REPLY_IN[:, t] != 0
@@ -213,6 +214,7 @@ def test_copy_mechanism_scatters_attention_onto_the_prompt_words():
     _, step = chat_model.inference_models(model)
     encoder, _ = chat_model.inference_models(model)
     memory, *states = encoder(tf.constant(PROMPTS))
+    memory = tf.identity(memory)  # without the Keras mask the eager call attaches
     inputs = [tf.constant(REPLY_IN[:, :1]), memory, tf.constant(PROMPTS), *states]
     probabilities = np.exp(np.asarray(step(inputs)[0], "float64"))[:, 0]
     np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-5)
