@@ -18,7 +18,7 @@ class Reply:
     text: str  # the reply as a sentence
     words: list  # its words, as decoded
     prompt_words: list  # what the encoder read, one word per id (unknown ones as [UNK])
-    attention: np.ndarray  # (len(words) + 1, len(prompt_words)): one row per decoded word and [end]
+    attention: np.ndarray  # (steps, len(prompt_words)): a row per decoded word, and [end]'s unless cut at max_reply_len
     notes: list  # what the user should know: truncation, unknown words
 
 
@@ -109,7 +109,8 @@ def save_attention_heatmap(reply, path):
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"The heat-map is a PNG: the path must end in .png, got {path}")
-    rows = reply.words + ["[end]"]
+    # One row per decoded word, plus [end] when the reply ended before max_reply_len.
+    rows = (reply.words + ["[end]"])[: len(reply.attention)]
     figure, axes = plt.subplots(figsize=(1 + 0.5 * len(reply.prompt_words), 1 + 0.4 * len(rows)))
     image = axes.imshow(reply.attention[: len(rows)], cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
     axes.set_xticks(range(len(reply.prompt_words)), reply.prompt_words, rotation=60, ha="right")
