@@ -3,7 +3,6 @@ attention heat-map."""
 
 import dataclasses
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -127,7 +126,3 @@ def save_attention_heatmap(reply, path):
     plt.close(figure)
     return path
 
-
-def print_notes(notes, stream=sys.stderr):
-    for note in notes:
-        print(f"note: {note}", file=stream)

@@ -30,7 +30,6 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from applications.common.arguments import positive_int  # noqa: E402
 from applications.common.training import TrainingConfig, make_dataset, train  # noqa: E402
@@ -160,7 +159,7 @@ def main(argv=None):
         except ValueError as error:  # a smoke run's tiny vocabulary may lack the words
             print(f"you> {prompt}\n({error})")
     if args.heatmap:
-        previous, prompt, _ = val_pairs[0]
+        _, prompt, _ = val_pairs[0]
         save_attention_heatmap(ChatBot(model, config).reply(prompt), args.heatmap)
         print(f"attention heat-map of {prompt!r} written to {args.heatmap}")
     return figures
