@@ -46,6 +46,38 @@ def _generate(args):
     return 0
 
 
+def _chat(args):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
+    from applications.seq2seq_chat.decoding import check_decoding
+    from zoo.loading import entry, load
+
+    decoding = dict(method=args.method, temperature=args.temperature, top_k=args.top_k,
+                    beam_width=args.beam_width, alpha=args.alpha, seed=args.seed)
+    check_decoding(**{k: v for k, v in decoding.items() if k != "seed"})  # before the slow model load
+    if args.once is not None and not args.once.strip():
+        raise ValueError("Empty input: --once needs a sentence")
+    if args.heatmap and args.once is None:
+        raise ValueError("--heatmap goes with --once (the heat-map of that one reply)")
+    model_entry = entry(args.name)
+    if model_entry.get("task") != "chat":
+        raise ValueError(f"{args.name!r} is not a chat model")
+    bot = ChatBot(load(args.name, weights=args.weights or True), model_entry["config"])
+    if args.once is None:
+        return repl(bot, **decoding)
+    answer = bot.reply(args.once, **decoding)
+    for note in answer.notes:
+        print(f"rnnzoo: note: {note}", file=sys.stderr)
+    print(answer.text)
+    if args.heatmap:
+        try:
+            save_attention_heatmap(answer, args.heatmap)
+        except ImportError as error:
+            raise ValueError(str(error)) from None
+        print(f"rnnzoo: attention heat-map written to {args.heatmap}", file=sys.stderr)
+    return 0
+
+
 def _denoise(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.primary or args.reference or args.out:
@@ -135,6 +167,19 @@ def build_parser():
     generate.add_argument("--seed", type=int, default=None, help="seed for repeatable samples")
     generate.add_argument("--weights", default=None, help="a local .weights.h5 or .keras file instead of the zoo's")
     generate.set_defaults(run=_generate)
+
+    chat = commands.add_parser("chat", help="talk to a chat model (Ctrl-D to quit), or answer one line with --once")
+    chat.add_argument("name", nargs="?", default="chatterbot-seq2seq", help="default chatterbot-seq2seq")
+    chat.add_argument("--once", metavar="TEXT", help="answer TEXT and exit (for scripts)")
+    chat.add_argument("--method", default="beam", choices=["greedy", "sample", "beam"], help="decoding (default beam)")
+    chat.add_argument("--beam-width", type=int, default=4, help="hypotheses kept by beam search")
+    chat.add_argument("--alpha", type=float, default=0.6, help="beam search's length-penalty exponent (0: none)")
+    chat.add_argument("--temperature", type=float, default=1.0, help="sampling: > 0; lower is more conservative")
+    chat.add_argument("--top-k", type=int, default=None, help="sampling: among the k likeliest words")
+    chat.add_argument("--seed", type=int, default=None, help="sampling: seed for repeatable replies")
+    chat.add_argument("--heatmap", metavar="PNG", help="with --once: save the reply's attention over the prompt")
+    chat.add_argument("--weights", default=None, help="a local .weights.h5 or .keras file instead of the zoo's")
+    chat.set_defaults(run=_chat)
 
     denoise = commands.add_parser("denoise", help="adaptive noise cancellation: a scenario's table of methods, or your own recordings")
     denoise.add_argument("--scenario", choices=["ecg", "ecg-linear", "ecg50hz", "helicopter"], help="built-in scenario (default ecg)")

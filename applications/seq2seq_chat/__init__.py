@@ -1,0 +1,1 @@
+"""Sequence-to-sequence chat bot with attention on the ChatterBot corpus."""

@@ -1,0 +1,221 @@
+"""
+Title: A chat bot: sequence-to-sequence with attention
+Author: rnnzoo
+Description: Train an encoder-decoder with attention (bidirectional recurrent
+encoder, recurrent decoder, Bahdanau or Luong attention) on the English
+ChatterBot corpus; measure it against a reply-only language model and a
+nearest-neighbour retrieval baseline; chat with it.
+
+Run it:
+
+    python -m applications.seq2seq_chat.train --baseline-lm       # the zoo's chatterbot-seq2seq recipe
+    python -m applications.seq2seq_chat.train --attention bahdanau --rnn gru
+    python -m applications.seq2seq_chat.train --cornell PATH      # Cornell Movie-Dialogs instead
+    python -m applications.seq2seq_chat.train --smoke             # end to end in well under a minute
+
+Copy this file as a template: every constant below is a flag.
+"""
+
+# ## Setup
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+
+from applications.common.arguments import positive_int  # noqa: E402
+from applications.common.training import TrainingConfig, make_dataset, train  # noqa: E402
+from applications.seq2seq_chat import data, evaluate, model as chat_model, text  # noqa: E402
+from applications.seq2seq_chat.chat import ChatBot, save_attention_heatmap  # noqa: E402
+
+UNITS = 256  # decoder size; each encoder direction has as many
+EMBEDDING_DIM = 128  # one word embedding for encoder and decoder
+MIN_COUNT = 2  # words seen once in training become [UNK]: the model learns what [UNK] means
+MAX_PROMPT_LEN = 24  # encoder ids (99 % of ChatterBot prompts are shorter)
+MAX_REPLY_LEN = 40  # decoder steps, [end] included (95 % of replies fit)
+BATCH_SIZE = 32
+EPOCHS = 40  # about 64 steps each on ChatterBot's ~2,050 training pairs
+LEARNING_RATE = 2e-3  # Adam; cosine decay to 0 after a short warm-up
+DROPOUT = 0.3  # a small corpus: strong dropout on embeddings and before `combine`
+BEAM_WIDTH, ALPHA = 4, 0.6  # beam search and its GNMT length-penalty exponent
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Train a seq2seq chat bot with attention.")
+    parser.add_argument("--data", help="folder of ChatterBot .yml files (default: the shared English corpus)")
+    parser.add_argument("--cornell", help="folder with Cornell Movie-Dialogs movie_lines.txt and movie_conversations.txt")
+    parser.add_argument("--rnn", default="lstm", choices=sorted(chat_model.RECURRENT_LAYERS))
+    parser.add_argument("--attention", default="luong", choices=list(chat_model.ATTENTIONS))
+    parser.add_argument("--copy", action="store_true", help="pointer-generator: the decoder may copy prompt words")
+    parser.add_argument("--context", action="store_true", help="the encoder also reads the previous turn: previous [sep] prompt")
+    parser.add_argument("--units", type=positive_int, default=UNITS)
+    parser.add_argument("--embedding-dim", type=positive_int, default=EMBEDDING_DIM)
+    parser.add_argument("--min-count", type=positive_int, default=MIN_COUNT)
+    parser.add_argument("--max-prompt-len", type=positive_int, default=MAX_PROMPT_LEN)
+    parser.add_argument("--max-reply-len", type=positive_int, default=MAX_REPLY_LEN)
+    parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--baseline-lm", action="store_true",
+                        help="also train the reply-only language model (same decoder, no encoder) with the same budget")
+    parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
+    parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
+    parser.add_argument("--heatmap", help="write the attention heat-map of the first held-out pair here (.png)")
+    parser.add_argument("--report", help="write the measured figures here (.json)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run on 300 conversations, for tests")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.units, args.embedding_dim, args.epochs, args.batch_size = 16, 16, 1, 16
+    if args.save and not args.save.endswith(".weights.h5"):
+        parser.error(f"--save must end in .weights.h5, got {args.save}")
+    return args
+
+
+def arrays(tokenizer, pairs, config):
+    """((encoder ids, decoder input ids), decoder targets) of (previous, prompt, reply) triples."""
+    previous, prompts, replies = zip(*pairs)
+    prompt_ids = tokenizer.encode_batch(prompts)
+    previous_ids = tokenizer.encode_batch([p or "" for p in previous]) if config["context"] else [None] * len(pairs)
+    encoder = [text.encoder_input(p, q, config["max_prompt_len"]) for p, q in zip(prompt_ids, previous_ids)]
+    decoder_in, targets = text.decoder_arrays(tokenizer.encode_batch(replies), config["max_reply_len"])
+    return (text.pad(encoder, config["max_prompt_len"]), decoder_in), targets
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    started = time.time()
+
+    # ## Data
+    # Whole conversations are held out (10 %, a seeded choice), so no held-out
+    # reply was seen in training as the next turn of the same conversation.
+    conversations = data.read_cornell(args.cornell) if args.cornell else data.read_chatterbot(args.data)
+    if args.smoke:
+        conversations = conversations[:300]
+    train_conversations, val_conversations = data.split_conversations(conversations)
+    train_pairs, val_pairs = data.pairs(train_conversations), data.pairs(val_conversations)
+    if not train_pairs or not val_pairs:
+        raise ValueError(f"Need (prompt, reply) pairs on both sides of the split, got {len(train_pairs)} and {len(val_pairs)}")
+    vocabulary = text.build_vocabulary([turn for c in train_conversations for turn in c], min_count=args.min_count)
+    tokenizer = text.Tokenizer(vocabulary)
+    print(f"{len(conversations)} conversations: {len(train_pairs)} training pairs, {len(val_pairs)} held-out; "
+          f"{len(vocabulary)} words in the vocabulary")
+
+    # ## Model
+    # Everything the builder needs is plain data: the zoo stores exactly this dict.
+    config = dict(
+        vocabulary=vocabulary, rnn=args.rnn, attention=args.attention, units=args.units,
+        embedding_dim=args.embedding_dim, dropout=args.dropout, learning_rate=args.learning_rate,
+        max_prompt_len=args.max_prompt_len, max_reply_len=args.max_reply_len, context=args.context,
+        copy=args.copy,
+    )
+    (train_x, train_y), (val_x, val_y) = arrays(tokenizer, train_pairs, config), arrays(tokenizer, val_pairs, config)
+
+    # ## Train
+    # The shared runner: cosine learning rate, gradient clipping, checkpoints and resume.
+    model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
+    figures = {"perplexity": evaluate.perplexity(model, val_x, val_y)}
+    print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
+    if not math.isfinite(figures["perplexity"]):
+        sys.exit("training diverged: the held-out perplexity is not finite; weights not saved")
+    if args.save:
+        save_weights(model, config, Path(args.save))
+        print(f"weights saved to {args.save}")
+
+    # The reply-only language model: the same decoder on the same replies with
+    # the same budget, and no prompt. If the prompt helps, this one is worse.
+    if args.baseline_lm:
+        lm_config = {**config, "conditioned": False, "copy": False}
+        lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
+        figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
+        figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
+        figures["reply_only_parameters"] = lm.count_params()
+        print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f}")
+
+    # ## Evaluate
+    # BLEU-4 over the distinct held-out prompts, all their held-out replies as references.
+    figures.update(bleu_figures(model, config, tokenizer, train_pairs, val_pairs, args))
+    figures.update(parameters=model.count_params(), epochs=args.epochs, minutes=round((time.time() - started) / 60, 1),
+                   final_train_loss=history["loss"][-1], held_out_pairs=len(val_pairs), training_pairs=len(train_pairs))
+    print(json.dumps(figures, indent=2))
+    if args.report:
+        Path(args.report).write_text(json.dumps(figures, indent=2))
+
+    # ## Chat
+    bot = ChatBot(model, config)
+    for prompt in ["Hello", "What is AI?", "Do you like movies?", "Tell me a joke"][: 2 if args.smoke else 4]:
+        try:
+            print(f"you> {prompt}\nbot> {bot.reply(prompt).text}")
+        except ValueError as error:  # a smoke run's tiny vocabulary may lack the words
+            print(f"you> {prompt}\n({error})")
+    if args.heatmap:
+        _, prompt, _ = val_pairs[0]
+        save_attention_heatmap(ChatBot(model, config).reply(prompt), args.heatmap)
+        print(f"attention heat-map of {prompt!r} written to {args.heatmap}")
+    return figures
+
+
+def fit(config, train_x, train_y, val_x, val_y, args, name):
+    steps_per_epoch = len(train_y) // args.batch_size
+    training = TrainingConfig(
+        epochs=args.epochs,
+        steps_per_epoch=steps_per_epoch,
+        learning_rate=args.learning_rate,
+        lr_schedule="cosine",
+        warmup_steps=min(100, steps_per_epoch),
+        clipnorm=1.0,
+        checkpoint_dir=os.path.join(args.checkpoint_dir, name) if args.checkpoint_dir else None,
+        checkpoint_every=200,
+        seed=args.seed,
+        verbose=0 if args.smoke else 2,
+    )
+    train_ds = make_dataset(train_x, train_y, args.batch_size, shuffle=True, seed=args.seed)
+    val_ds = make_dataset(val_x, val_y, 64, shuffle=False, drop_remainder=False)
+    return train(lambda: chat_model.build(**config), train_ds, training, validation_data=val_ds)
+
+
+def bleu_figures(model, config, tokenizer, train_pairs, val_pairs, args):
+    """Corpus BLEU-4 of greedy and beam replies and of the retrieval baseline,
+    all compared as lower-cased, punctuation-split words."""
+    normal = lambda sentence: " ".join(tokenizer.words(sentence))  # noqa: E731
+    prompts, references = evaluate.grouped_references([p for _, p, _ in val_pairs], [normal(r) for _, _, r in val_pairs])
+    if args.smoke:
+        prompts, references = prompts[:5], references[:5]
+    decoder = ChatBot(model, config).decoder
+    ids = [text.encoder_input(tokenizer.encode(p), None, config["max_prompt_len"]) for p in prompts]
+    greedy = [" ".join(tokenizer.decode(decoder.greedy(i, config["max_reply_len"])[0])) for i in ids]
+    beam = [" ".join(tokenizer.decode(decoder.beam(i, config["max_reply_len"], BEAM_WIDTH, ALPHA)[0])) for i in ids]
+    retrieval = evaluate.RetrievalBaseline([tokenizer.words(p) for _, p, _ in train_pairs], [normal(r) for _, _, r in train_pairs])
+    nearest = retrieval.reply([tokenizer.words(p) for p in prompts])
+    bleu = evaluate.bleu_table({"greedy": greedy, "beam": beam, "retrieval": nearest}, references)
+    return {"bleu_greedy": bleu["greedy"], "bleu_beam": bleu["beam"], "bleu_retrieval": bleu["retrieval"],
+            "bleu_prompts": len(prompts)}
+
+
+def save_weights(model, config, path):
+    """The weights alone, without the optimizer's state, written to a temporary
+    file first so an interrupted save never leaves a half-written file."""
+    weights_only = chat_model.build(**config)
+    weights_only.set_weights(model.get_weights())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        partial = Path(scratch) / path.name
+        weights_only.save_weights(partial)
+        os.replace(partial, path)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (ValueError, FileNotFoundError) as error:  # the user's data: one line, no traceback
+        sys.exit(f"train: error: {error}")
