@@ -77,34 +77,48 @@ def machine_note(rows):
 def trained_table(results_dir, task, quick=False):
     spec = (suite.QUICK if quick else suite.FULL)[task]
     metric = suite.METRIC[task]
-    solved_level = suite.SOLVED_AT[task]
     rows = load(results_dir, task, quick)
-    groups = grouped(rows)
-    header = ["method", "setting", "seeds", f"test {metric}"]
-    if solved_level is not None:
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[(row["method"], str(row["setting"]), row["config"]["learning_rate"], row["config"]["max_steps"])].append(row)
+    header = ["method", "setting", "lr", "seeds", f"test {metric}"]
+    if suite.SOLVED_AT[task] is not None:
         header += [SOLVED_COLUMN[metric], "sequences to solve (solved seeds)"]
     header += ["steps (mean)", "wall s (mean)", "command"]
-    lines = []
-    for setting in spec.settings:
-        for method in spec.methods:
-            group = groups.get((method, str(setting)), [])
-            command = f"`python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}`"
-            if not group:
-                lines.append([method, setting, 0, "**not measured**"] + [""] * (len(header) - 5) + [command])
-                continue
-            line = [method, setting, len(group), mean_std([r["metric"] for r in group])]
-            if solved_level is not None:
-                solved = [r for r in group if r["steps_to_solve"] is not None]
-                line.append(f"{len(solved)}/{len(group)}")
-                line.append(mean_std([r["steps_to_solve"] * r["config"]["batch_size"] for r in solved], 3) if solved else "–")
-            line += [f"{np.mean([r['steps'] for r in group]):.0f}", f"{np.mean([r['wall_s'] for r in group]):.0f}", command]
-            lines.append(line)
+    suite_keys = [(m, str(s), spec.learning_rate, spec.max_steps) for s in spec.settings for m in spec.methods]
+    extra_keys = sorted(k for k in groups if k not in suite_keys)
+    lines = [_trained_line(task, key, groups.get(key, []), spec, quick, len(header)) for key in suite_keys + extra_keys]
     budget = (
-        f"Budget per row: {spec.units} units, batch {spec.batch_size}, Adam lr {spec.learning_rate:g}, "
-        f"clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set {spec.test_size} sequences"
+        f"Budget per row: {spec.units} units, batch {spec.batch_size}, Adam (lr {spec.learning_rate:g} unless the lr "
+        f"column says otherwise), clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set "
+        f"{spec.test_size} sequences"
         + (f"; training stops early once the test {metric} reaches {suite.STOP_AT[task]:g}." if suite.STOP_AT[task] else ".")
     )
     return "\n\n".join([table(header, lines), budget, machine_note(rows)])
+
+
+def _trained_line(task, key, group, spec, quick, columns):
+    method, setting, lr, max_steps = key
+    command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
+    if lr != spec.learning_rate:
+        command += f" --learning-rate {lr:g}"
+    if max_steps != spec.max_steps:
+        command += f" --max-steps {max_steps}"
+    if not group:
+        return [method, setting, f"{lr:g}", 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
+    line = [method, setting, f"{lr:g}", len(group), mean_std([r["metric"] for r in group])]
+    if suite.SOLVED_AT[task] is not None:
+        solved = [r for r in group if r["steps_to_solve"] is not None and _solved(task, r)]
+        line.append(f"{len(solved)}/{len(group)}")
+        line.append(mean_std([r["steps_to_solve"] * r["config"]["batch_size"] for r in solved]) if solved else "–")
+    seeds = " ".join(str(r["seed"]) for r in group)
+    line += [f"{np.mean([r['steps'] for r in group]):.0f}", f"{np.mean([r['wall_s'] for r in group]):.0f}", f"`{command} --seeds {seeds}`"]
+    return line
+
+
+def _solved(task, row):
+    level = suite.SOLVED_AT[task]
+    return row["metric"] <= level if suite.METRIC[task] == "mse" else row["metric"] >= level
 
 
 # --------------------------------------------------------------------------

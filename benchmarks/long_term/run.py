@@ -86,8 +86,8 @@ def versions():
     return f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}"
 
 
-def command_for(task, method, setting, seed, quick):
-    parts = ["python -m benchmarks.long_term.run", "--quick" if quick else "", f"--tasks {task}"]
+def command_for(task, method, setting, seed, quick, extra=""):
+    parts = ["python -m benchmarks.long_term.run", "--quick" if quick else "", f"--tasks {task}", extra]
     if method is not None:
         parts.append(f"--methods {method}")
     if setting is not None:
@@ -104,7 +104,7 @@ def stamp(row, quick, seconds):
         load_average_1min=round(os.getloadavg()[0], 2),
         versions=versions(),
         date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        command=command_for(row["task"], row["method"], row.get("setting_arg"), row["seed"], quick),
+        command=command_for(row["task"], row["method"], row.get("setting_arg"), row["seed"], quick, row.pop("overrides", "")),
     )
     return row
 
@@ -176,7 +176,14 @@ def trained_row(task, method, setting, seed, config, quick):
         model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
         stop_at=suite.STOP_AT[task],
     )
+    default = (suite.QUICK if quick else suite.FULL)[task]
+    overrides = " ".join(
+        f"--{name.replace('_', '-')} {getattr(config, name):g}"
+        for name in ("max_steps", "learning_rate")
+        if getattr(config, name) != getattr(default, name)
+    )
     row = {
+        "overrides": overrides,
         "task": task, "method": method, "setting": setting, "setting_arg": setting, "seed": seed,
         "config": dataclasses.asdict(config) | {"settings": None, "methods": None, "seeds": None},
         "metric_name": suite.METRIC[task], "metric": outcome.metric, "steps": outcome.steps,
@@ -276,17 +283,8 @@ def parse_args(argv=None):
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the .jsonl result files go")
     parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
     parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
+    parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
     return parser.parse_args(argv)
-
-
-def trained_rows(task, config, quick, selection, only_settings):
-    for setting in config.settings:
-        if only_settings and str(setting) not in only_settings:
-            continue
-        for method in config.methods:
-            for seed in config.seeds:
-                if selection(method=method, setting=setting, seed=seed):
-                    yield lambda m=method, s=setting, sd=seed: trained_row(task, m, s, sd, config, quick)
 
 
 def main(argv=None):
@@ -302,8 +300,8 @@ def main(argv=None):
     specs = suite.QUICK if args.quick else suite.FULL
     for task in args.tasks:
         spec = specs[task]
-        if args.max_steps and isinstance(spec, suite.Trained):
-            spec = dataclasses.replace(spec, max_steps=args.max_steps)
+        if isinstance(spec, suite.Trained):
+            spec = _overridden(spec, args)
         path = results_file(args.results_dir, task, args.quick)
         done = {row_key(row) for row in read_rows(path)}
 
@@ -323,6 +321,24 @@ def main(argv=None):
                 if args.force or row_key(row) not in done:
                     append_row(path, row)
                     _report(row)
+
+
+def _overridden(spec, args):
+    """The task's spec with the command line's overrides; `--settings` may name
+    settings outside the suite's (e.g. another sequence length)."""
+    changes = {}
+    if args.max_steps:
+        changes["max_steps"] = args.max_steps
+    if args.learning_rate is not None:
+        if not args.learning_rate > 0:
+            raise SystemExit(f"run: error: --learning-rate must be > 0. Received: {args.learning_rate}")
+        changes["learning_rate"] = args.learning_rate
+    if args.settings:
+        try:
+            changes["settings"] = tuple(int(s) for s in args.settings)
+        except ValueError:
+            raise SystemExit(f"run: error: --settings of a trained task are integers. Received: {args.settings}") from None
+    return dataclasses.replace(spec, **changes)
 
 
 def _with_settings(selection, settings):

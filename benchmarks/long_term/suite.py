@@ -32,7 +32,7 @@ class Trained:
 FULL = {
     "adding": Trained(
         settings=(100, 200, 400), methods=ALL_METHODS, seeds=(0, 1, 2), units=100, batch_size=32,
-        learning_rate=1e-3, max_steps=10000, eval_every=500,
+        learning_rate=1e-3, max_steps=8000, eval_every=500,
     ),
     "reber": Trained(
         settings=(40,), methods=("tanh", "irnn", "lstm", "peephole", "leaky"), seeds=(0, 1, 2), units=32,
@@ -55,7 +55,7 @@ FULL = {
 QUICK = {
     "adding": Trained(
         settings=(100,), methods=ALL_METHODS, seeds=(0,), units=32, batch_size=32,
-        learning_rate=3e-3, max_steps=2000, eval_every=250,
+        learning_rate=3e-3, max_steps=3000, eval_every=250,
     ),
     "reber": Trained(
         settings=(25,), methods=("tanh", "lstm"), seeds=(0,), units=16, batch_size=32,
