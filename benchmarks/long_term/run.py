@@ -268,6 +268,53 @@ def gradient_rows(spec, quick, selection):
             yield stamp(row, quick, time.perf_counter() - start)
 
 
+SALIENCY_DISTANCES = (10, 30)
+
+
+def saliency_rows(spec, quick, selection):
+    """Train a small tanh RNN and LSTM char model with the same budget (and read
+    the zoo's peephole LSTM), then measure how far back their saliency reaches."""
+    from applications.char_shakespeare import data as char_data
+    from benchmarks.long_term import saliency
+
+    text = char_data.read_text()
+    vocabulary = char_data.Vocabulary.from_text(text)
+    train_ids, valid_ids = char_data.split(vocabulary.encode(text))
+    length = spec["seq_len"]
+    starts = np.random.default_rng(TEST_SEED).integers(0, len(valid_ids) - length - 1, spec["windows"])
+    probe = np.stack([valid_ids[s : s + length + 1] for s in starts])
+    for method in spec["methods"]:
+        for seed in spec["seeds"]:
+            if not selection(method=method, setting=length, seed=seed) or (method == "zoo" and seed != spec["seeds"][0]):
+                continue
+            start = time.perf_counter()
+            if method == "zoo":
+                import zoo
+
+                model, steps = zoo.load("shakespeare-char"), None
+            else:
+                model = saliency.char_model(method, len(vocabulary), spec["units"], spec["learning_rate"], seed)
+                rng = np.random.default_rng([seed, 1])
+                n = spec["steps"] * spec["batch_size"]
+                offsets = rng.integers(0, len(train_ids) - length - 1, n)
+                windows = np.stack([train_ids[o : o + length + 1] for o in offsets])
+                model.fit(windows[:, :-1], windows[:, 1:], batch_size=spec["batch_size"], epochs=1, shuffle=False, verbose=0)
+                steps = spec["steps"]
+            loss = float(model.evaluate(probe[:, :-1], probe[:, 1:], verbose=0, batch_size=50))
+            values = saliency.saliency(model, probe)
+            profile = values / values.sum(axis=1, keepdims=True)
+            row = {
+                "task": "saliency", "method": method, "setting": length, "setting_arg": None, "seed": seed,
+                "config": {k: v for k, v in spec.items() if k not in ("methods", "seeds")},
+                "metric_name": f"share of saliency > {SALIENCY_DISTANCES[-1]} chars back",
+                "metric": saliency.reach(values, SALIENCY_DISTANCES[-1]),
+                "reach": {str(d): saliency.reach(values, d) for d in SALIENCY_DISTANCES},
+                "steps": steps, "validation_loss": loss, "profile": _rounded(profile.mean(axis=0)),
+                "example_text": vocabulary.decode(probe[0]), "example_saliency": _rounded(values[0]),
+            }
+            yield stamp(row, quick, time.perf_counter() - start)
+
+
 # --------------------------------------------------------------------------
 # The command line
 # --------------------------------------------------------------------------
@@ -294,7 +341,7 @@ def main(argv=None):
     args = parse_args(argv)
     for method in args.methods or ():
         if method not in models.METHODS and method not in ("esn",) and not any(
-            method == name for name in ("orthogonal", "IRNN (identity)", "np-RNN", "Gaussian N(0, 1/N)")
+            method == name for name in ("orthogonal", "IRNN (identity)", "np-RNN", "Gaussian N(0, 1/N)", "zoo")
         ):
             raise SystemExit(f"run: error: unknown method {method!r}; known: {', '.join(models.METHODS)}, esn")
     specs = suite.QUICK if args.quick else suite.FULL
@@ -314,7 +361,7 @@ def main(argv=None):
         if isinstance(spec, suite.Trained):
             _run_trained(task, spec, args, path, done, selection)
         else:
-            generator = {"memory": memory_rows, "spectra": spectra_rows, "gradients": gradient_rows}[task]
+            generator = {"memory": memory_rows, "spectra": spectra_rows, "gradients": gradient_rows, "saliency": saliency_rows}[task]
             if args.settings and task == "memory":
                 selection = _with_settings(selection, args.settings)
             for row in generator(spec, args.quick, selection):
@@ -350,8 +397,8 @@ def _run_trained(task, spec, args, path, done, selection):
     for setting in spec.settings:
         if args.settings and str(setting) not in args.settings:
             continue
-        for method in spec.methods:
-            for seed in spec.seeds:
+        for method in args.methods or spec.methods:
+            for seed in args.seeds or spec.seeds:
                 if not selection(method, setting, seed):
                     continue
                 key = (task, method, str(setting), seed, args.quick, json.dumps(config_key, sort_keys=True))

@@ -50,6 +50,8 @@ FULL = {
                    leak_rates=(1.0, 0.5, 0.2), seeds=(0, 1, 2)),
     "spectra": dict(units=100, seeds=(0, 1, 2)),
     "gradients": dict(length=200, units=100, methods=ALL_METHODS, seeds=(0, 1, 2)),
+    "saliency": dict(methods=("tanh", "lstm", "zoo"), units=128, seq_len=100, batch_size=32, learning_rate=2e-3,
+                     steps=1500, windows=200, seeds=(0, 1, 2)),
 }
 
 QUICK = {
@@ -72,6 +74,8 @@ QUICK = {
     "memory": dict(units=30, spectral_radii=(0.5, 0.9, 1.2), leak_rates=(1.0, 0.3), seeds=(0,)),
     "spectra": dict(units=20, seeds=(0,)),
     "gradients": dict(length=50, units=32, methods=ALL_METHODS, seeds=(0,)),
+    "saliency": dict(methods=("tanh", "lstm"), units=32, seq_len=50, batch_size=32, learning_rate=2e-3,
+                     steps=30, windows=20, seeds=(0,)),
 }
 
 # Training stops once the test metric reaches this level (the task is solved).
@@ -79,4 +83,4 @@ STOP_AT = {"adding": 0.002, "reber": 0.99, "timing": 0.99, "digits": None}
 # Metric of each trained task, and the level that counts as solved in the tables.
 METRIC = {"adding": "mse", "reber": "accuracy", "timing": "accuracy", "digits": "accuracy"}
 SOLVED_AT = {"adding": 0.01, "reber": 0.99, "timing": 0.99, "digits": None}
-TASKS = ("adding", "reber", "timing", "digits", "memory", "spectra", "gradients")
+TASKS = ("adding", "reber", "timing", "digits", "memory", "spectra", "gradients", "saliency")
