@@ -1,7 +1,8 @@
 """The recurrent layers under test, at equal hidden size, behind one `build`.
 
 Each method is one recurrent layer followed by a Dense read-out of its last
-state; all of them are trained by Adam with gradient clipping by global norm.
+state; all of them are trained by Adam (or SGD with momentum, or RMSProp) with
+gradient clipping by global norm.
 """
 
 import keras
@@ -46,7 +47,17 @@ def recurrent_layer(method, units, seed, length):
     return METHODS[check_method(method)][1](units, seed, length)
 
 
-def build(method, length, features, outputs, units, learning_rate, seed, clipnorm=1.0, loss="mse", jit_compile=True):
+OPTIMIZERS = {
+    "adam": lambda lr, clip: keras.optimizers.Adam(lr, global_clipnorm=clip),
+    # Le et al. (2015) trained IRNNs with plain SGD and clipping: its steps scale
+    # with the gradient, where Adam's move every weight by about lr per step.
+    "sgd": lambda lr, clip: keras.optimizers.SGD(lr, momentum=0.9, global_clipnorm=clip),
+    "rmsprop": lambda lr, clip: keras.optimizers.RMSprop(lr, global_clipnorm=clip),
+}
+
+
+def build(method, length, features, outputs, units, learning_rate, seed, clipnorm=1.0, loss="mse", jit_compile=True,
+          optimizer="adam"):
     """A compiled model: `method`'s recurrent layer, then Dense(outputs).
 
     `loss` "mse" gives a linear output (regression); "sparse_categorical_crossentropy"
@@ -65,6 +76,7 @@ def build(method, length, features, outputs, units, learning_rate, seed, clipnor
     if loss == "sparse_categorical_crossentropy":
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         metrics = ["accuracy"]
-    optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=clipnorm)
-    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer {optimizer!r}. Known: {', '.join(OPTIMIZERS)}")
+    model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate, clipnorm), loss=loss, metrics=metrics, jit_compile=jit_compile)
     return model

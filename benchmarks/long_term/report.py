@@ -80,17 +80,18 @@ def trained_table(results_dir, task, quick=False):
     rows = load(results_dir, task, quick)
     groups = collections.defaultdict(list)
     for row in rows:
-        groups[(row["method"], str(row["setting"]), row["config"]["learning_rate"], row["config"]["max_steps"])].append(row)
-    header = ["method", "setting", "lr", "seeds", f"test {metric}"]
+        config = row["config"]
+        groups[(row["method"], str(row["setting"]), config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"])].append(row)
+    header = ["method", "setting", "optimizer, lr", "seeds", f"test {metric}"]
     if suite.SOLVED_AT[task] is not None:
         header += [SOLVED_COLUMN[metric], "sequences to solve (solved seeds)"]
     header += ["steps (mean)", "wall s (mean)", "command"]
-    suite_keys = [(m, str(s), spec.learning_rate, spec.max_steps) for s in spec.settings for m in spec.methods]
+    suite_keys = [(m, str(s), spec.optimizer, spec.learning_rate, spec.max_steps) for s in spec.settings for m in spec.methods]
     extra_keys = sorted(k for k in groups if k not in suite_keys)
     lines = [_trained_line(task, key, groups.get(key, []), spec, quick, len(header)) for key in suite_keys + extra_keys]
     budget = (
-        f"Budget per row: {spec.units} units, batch {spec.batch_size}, Adam (lr {spec.learning_rate:g} unless the lr "
-        f"column says otherwise), clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set "
+        f"Budget per row: {spec.units} units, batch {spec.batch_size}, {spec.optimizer} (SGD has momentum 0.9), "
+        f"clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set "
         f"{spec.test_size} sequences"
         + (f"; training stops early once the test {metric} reaches {suite.STOP_AT[task]:g}." if suite.STOP_AT[task] else ".")
     )
@@ -98,15 +99,17 @@ def trained_table(results_dir, task, quick=False):
 
 
 def _trained_line(task, key, group, spec, quick, columns):
-    method, setting, lr, max_steps = key
+    method, setting, optimizer, lr, max_steps = key
     command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
+    if optimizer != spec.optimizer:
+        command += f" --optimizer {optimizer}"
     if lr != spec.learning_rate:
         command += f" --learning-rate {lr:g}"
     if max_steps != spec.max_steps:
         command += f" --max-steps {max_steps}"
     if not group:
-        return [method, setting, f"{lr:g}", 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
-    line = [method, setting, f"{lr:g}", len(group), mean_std([r["metric"] for r in group])]
+        return [method, setting, f"{optimizer} {lr:g}", 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
+    line = [method, setting, f"{optimizer} {lr:g}", len(group), mean_std([r["metric"] for r in group])]
     if suite.SOLVED_AT[task] is not None:
         solved = [r for r in group if r["steps_to_solve"] is not None and _solved(task, r)]
         line.append(f"{len(solved)}/{len(group)}")
@@ -195,6 +198,7 @@ def _save(figure, name):
     handle, temporary = tempfile.mkstemp(suffix=".png", dir=PLOTS)
     os.close(handle)
     figure.savefig(temporary, dpi=80)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private; a plot is for everyone
     os.replace(temporary, PLOTS / name)
 
 
@@ -222,7 +226,7 @@ def plot_all(results_dir):
     trained = [r for r in load(results_dir, "adding") if "grad_norms_trained" in r and r["setting"] == 200]
     if gradients:
         figure, axes = plt.subplots(1, 2 if trained else 1, figsize=(11 if trained else 6, 4), squeeze=False)
-        _gradient_panel(axes[0, 0], gradients, "grad_norms_init", "at initialisation (adding-problem inputs, T = 200)")
+        _gradient_panel(axes[0, 0], gradients, "grad_norms_init", f"at initialisation (adding-problem inputs, T = {gradients[0]['setting']})")
         if trained:
             _gradient_panel(axes[0, 1], trained, "grad_norms_trained", "after training on the adding problem, T = 200")
         figure.tight_layout()
@@ -256,8 +260,61 @@ def plot_all(results_dir):
         figure.tight_layout()
         _save(figure, f"adding_T{length}.png")
         made.append(f"adding_T{length}.png")
+    saliency = load(results_dir, "saliency")
+    if saliency:
+        _saliency_plot(plt, saliency)
+        made.append("saliency.png")
     plt.close("all")
     return made
+
+
+def _saliency_plot(plt, rows):
+    first = {}
+    for row in rows:
+        first.setdefault(row["method"], row)
+    figure, axes = plt.subplots(len(first) + 1, 1, figsize=(12, 1.3 * len(first) + 3))
+    for axis, (method, row) in zip(axes, first.items()):
+        values = np.asarray(row["example_saliency"])
+        # Log colour scale: saliency falls by orders of magnitude within a few characters.
+        axis.imshow(np.log10(np.maximum(values / values.max(), 1e-4))[None, :], aspect="auto", cmap="Reds", vmin=-4, vmax=0)
+        text = row["example_text"][:-1]
+        axis.set_xticks(range(len(text)), [c if c != "\n" else "⏎" for c in text], fontsize=6, family="monospace")
+        axis.set_yticks([])
+        axis.set_title(f"{method}: saliency of each character for predicting {row['example_text'][-1]!r} (log colour scale, 4 decades)", fontsize=9)
+    profile_axis = axes[-1]
+    for method in first:
+        profiles = np.stack([r["profile"] for r in rows if r["method"] == method])
+        mean = profiles.mean(axis=0)[::-1]
+        profile_axis.plot(np.arange(1, len(mean) + 1), mean, label=method)
+    profile_axis.set(yscale="log", xlabel="characters back from the prediction", ylabel="share of saliency")
+    profile_axis.legend(fontsize=8)
+    figure.tight_layout()
+    _save(figure, "saliency.png")
+
+
+def saliency_table(results_dir):
+    rows = load(results_dir, "saliency")
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[row["method"]].append(row)
+    lines = []
+    for method, group in groups.items():
+        steps = group[0]["steps"]
+        lines.append([
+            method, len(group), "zoo (34 min, 2,340 steps)" if steps is None else steps,
+            mean_std([r["validation_loss"] for r in group]),
+            mean_std([r["reach"]["10"] for r in group]), mean_std([r["reach"]["30"] for r in group]),
+            f"{np.mean([r['wall_s'] for r in group]):.0f}",
+        ])
+    spec = suite.FULL["saliency"]
+    note = (
+        f"Small models: embedding 32, one layer of {spec['units']} units, Adam lr {spec['learning_rate']:g}, batch "
+        f"{spec['batch_size']} windows of {spec['seq_len']} characters, {spec['steps']} steps; saliency over "
+        f"{spec['windows']} validation windows of {spec['seq_len']} characters. "
+        "Command: `python -m benchmarks.long_term.run --tasks saliency`."
+    )
+    return "\n\n".join([table(["model", "seeds", "training steps", "validation loss (nats/char, last position)",
+                               "saliency share > 10 chars back", "> 30 chars back", "wall s"], lines), note, machine_note(rows)])
 
 
 def _gradient_panel(axis, rows, field, title):
@@ -284,6 +341,7 @@ def sections(results_dir):
         "memory": memory_table(results_dir),
         "spectra": spectra_table(results_dir),
         "gradients": gradients_table(results_dir),
+        "saliency": saliency_table(results_dir),
         "quick": quick_table(results_dir),
     }
 
@@ -306,6 +364,7 @@ def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT):
     handle, temporary = tempfile.mkstemp(suffix=".md", dir=Path(output).parent)
     with os.fdopen(handle, "w") as f:
         f.write(text)
+    os.chmod(temporary, 0o644)
     os.replace(temporary, output)
 
 

@@ -36,7 +36,10 @@ def results_file(results_dir, task, quick):
 
 
 def row_key(row):
-    return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(row["config"], sort_keys=True))
+    config = dict(row["config"])
+    if "batch_size" in config:  # rows written before the optimizer was a setting used Adam
+        config.setdefault("optimizer", "adam")
+    return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(config, sort_keys=True))
 
 
 def read_rows(path):
@@ -169,19 +172,22 @@ def trained_row(task, method, setting, seed, config, quick):
     start = time.perf_counter()
     train_chunk, test_data, features, outputs, loss = task_data(task, setting, seed, config)
     length = test_data[0].shape[1]
-    model = models.build(method, length, features, outputs, config.units, config.learning_rate, seed, config.clipnorm, loss)
+    model = models.build(
+        method, length, features, outputs, config.units, config.learning_rate, seed, config.clipnorm, loss,
+        optimizer=config.optimizer,
+    )
     probe = test_data[0][:GRADIENT_SEQUENCES]
     grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
     outcome = train_and_evaluate(
         model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
-        stop_at=suite.STOP_AT[task],
+        stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True),
     )
     default = (suite.QUICK if quick else suite.FULL)[task]
     overrides = " ".join(
         f"--{name.replace('_', '-')} {getattr(config, name):g}"
         for name in ("max_steps", "learning_rate")
         if getattr(config, name) != getattr(default, name)
-    )
+    ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "")
     row = {
         "overrides": overrides,
         "task": task, "method": method, "setting": setting, "setting_arg": setting, "seed": seed,
@@ -331,6 +337,7 @@ def parse_args(argv=None):
     parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
     parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
     parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
+    parser.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="override the task's optimizer (a new row)")
     return parser.parse_args(argv)
 
 
@@ -380,6 +387,8 @@ def _overridden(spec, args):
         if not args.learning_rate > 0:
             raise SystemExit(f"run: error: --learning-rate must be > 0. Received: {args.learning_rate}")
         changes["learning_rate"] = args.learning_rate
+    if args.optimizer:
+        changes["optimizer"] = args.optimizer
     if args.settings:
         try:
             changes["settings"] = tuple(int(s) for s in args.settings)
@@ -401,7 +410,8 @@ def _run_trained(task, spec, args, path, done, selection):
             for seed in args.seeds or spec.seeds:
                 if not selection(method, setting, seed):
                     continue
-                key = (task, method, str(setting), seed, args.quick, json.dumps(config_key, sort_keys=True))
+                key = row_key({"task": task, "method": method, "setting": setting, "seed": seed, "quick": args.quick,
+                               "config": config_key})
                 if key in done and not args.force:
                     print(f"skip {task} {method} {setting} seed {seed}: already in {path}", flush=True)
                     continue

@@ -27,6 +27,7 @@ class Trained:
     eval_every: int
     test_size: int = 1000
     clipnorm: float = 1.0
+    optimizer: str = "adam"
 
 
 FULL = {

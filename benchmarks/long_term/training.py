@@ -38,7 +38,7 @@ def reached(value, target, metric):
     return value <= target if metric == "mse" else value >= target
 
 
-def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None):
+def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None):
     """Train `model` for up to `max_steps` steps; `train_chunk(index)` returns the
     (x, y) arrays of chunk `index`, `eval_every × batch_size` sequences."""
     start = time.perf_counter()
@@ -55,6 +55,8 @@ def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_st
         if not np.isfinite(value):
             raise FloatingPointError(f"{model.name}: test {metric} is {value} after {steps} steps")
         curve.append((steps, value))
+        if log is not None:
+            log(f"  {model.name} step {steps}: test {metric} {value:.4g} ({time.perf_counter() - start:.0f} s)")
         if reached(value, stop_at, metric):
             solved_at = steps
     return Outcome(
