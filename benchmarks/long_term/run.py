@@ -177,6 +177,7 @@ def trained_row(task, method, setting, seed, config, quick):
         optimizer=config.optimizer,
     )
     probe = test_data[0][:GRADIENT_SEQUENCES]
+    radius_init = _recurrent_radius(model.layers[0])
     grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
     outcome = train_and_evaluate(
         model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
@@ -199,7 +200,17 @@ def trained_row(task, method, setting, seed, config, quick):
     if grads_init is not None:
         row["grad_norms_init"] = _rounded(grads_init)
         row["grad_norms_trained"] = _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
+    if radius_init is not None:
+        row["recurrent_radius"] = {"init": radius_init, "trained": _recurrent_radius(model.layers[0])}
     return stamp(row, quick, time.perf_counter() - start)
+
+
+def _recurrent_radius(layer):
+    """Spectral radius of a square recurrent kernel (simple RNNs), else None."""
+    kernel = getattr(layer.cell, "recurrent_kernel", None)
+    if kernel is None or kernel.shape[0] != kernel.shape[1]:
+        return None
+    return float(np.abs(np.linalg.eigvals(np.asarray(kernel, "float64"))).max())
 
 
 def _rounded(values):
