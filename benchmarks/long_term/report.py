@@ -115,7 +115,11 @@ def _trained_line(task, key, group, spec, quick, columns):
         line.append(f"{len(solved)}/{len(group)}")
         line.append(mean_std([r["steps_to_solve"] * r["config"]["batch_size"] for r in solved]) if solved else "–")
     seeds = " ".join(str(r["seed"]) for r in group)
-    line += [f"{np.mean([r['steps'] for r in group]):.0f}", f"{np.mean([r['wall_s'] for r in group]):.0f}", f"`{command} --seeds {seeds}`"]
+    steps = f"{np.mean([r['steps'] for r in group]):.0f}"
+    cut = sum(r.get("stopped_by") == "time limit" for r in group)
+    if cut:
+        steps += f" ({cut} cut by the time limit)"
+    line += [steps, f"{np.mean([r['wall_s'] for r in group]):.0f}", f"`{command} --seeds {seeds}`"]
     return line
 
 

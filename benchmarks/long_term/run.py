@@ -164,7 +164,7 @@ def task_data(task, setting, seed, config):
 GRADIENT_SEQUENCES = 16
 
 
-def trained_row(task, method, setting, seed, config, quick):
+def trained_row(task, method, setting, seed, config, quick, time_limit=None):
     from benchmarks.long_term import models, suite
     from benchmarks.long_term.diagnostics import state_gradient_norms
     from benchmarks.long_term.training import train_and_evaluate
@@ -181,7 +181,7 @@ def trained_row(task, method, setting, seed, config, quick):
     grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
     outcome = train_and_evaluate(
         model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
-        stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True),
+        stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True), time_limit=time_limit,
     )
     default = (suite.QUICK if quick else suite.FULL)[task]
     overrides = " ".join(
@@ -195,6 +195,7 @@ def trained_row(task, method, setting, seed, config, quick):
         "config": dataclasses.asdict(config) | {"settings": None, "methods": None, "seeds": None},
         "metric_name": suite.METRIC[task], "metric": outcome.metric, "steps": outcome.steps,
         "sequences": outcome.sequences, "steps_to_solve": outcome.steps_to_solve, "curve": outcome.curve,
+        "stopped_by": outcome.stopped_by,
         "train_s": round(outcome.seconds, 2), "parameters": model.count_params(),
     }
     if grads_init is not None:
@@ -348,6 +349,7 @@ def parse_args(argv=None):
     parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
     parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
     parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
+    parser.add_argument("--time-limit", type=float, help="seconds per row: stop training at the next evaluation after it")
     parser.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="override the task's optimizer (a new row)")
     return parser.parse_args(argv)
 
@@ -426,7 +428,7 @@ def _run_trained(task, spec, args, path, done, selection):
                 if key in done and not args.force:
                     print(f"skip {task} {method} {setting} seed {seed}: already in {path}", flush=True)
                     continue
-                row = trained_row(task, method, setting, seed, spec, args.quick)
+                row = trained_row(task, method, setting, seed, spec, args.quick, args.time_limit)
                 append_row(path, row)
                 _report(row)
 

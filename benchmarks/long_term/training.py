@@ -22,6 +22,7 @@ class Outcome:
     curve: list  # [(step, test metric), ...], step 0 = before training
     steps_to_solve: int | None  # first evaluation at the `stop_at` level, None if never
     seconds: float  # wall-clock seconds of training and evaluation
+    stopped_by: str  # "solved", "max steps" or "time limit"
 
 
 def evaluate(model, x, y, metric):
@@ -38,14 +39,16 @@ def reached(value, target, metric):
     return value <= target if metric == "mse" else value >= target
 
 
-def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None):
+def train_and_evaluate(
+    model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None, time_limit=None
+):
     """Train `model` for up to `max_steps` steps; `train_chunk(index)` returns the
     (x, y) arrays of chunk `index`, `eval_every × batch_size` sequences."""
     start = time.perf_counter()
     x_test, y_test = test_data
     curve = [(0, evaluate(model, x_test, y_test, metric))]
-    steps, solved_at = 0, None
-    while steps < max_steps and solved_at is None:
+    steps, solved_at, out_of_time = 0, None, False
+    while steps < max_steps and solved_at is None and not out_of_time:
         x, y = train_chunk(steps // eval_every)
         chunk_steps = min(eval_every, max_steps - steps)
         n = chunk_steps * batch_size
@@ -59,6 +62,7 @@ def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_st
             log(f"  {model.name} step {steps}: test {metric} {value:.4g} ({time.perf_counter() - start:.0f} s)")
         if reached(value, stop_at, metric):
             solved_at = steps
+        out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
     return Outcome(
         metric=curve[-1][1],
         steps=steps,
@@ -66,4 +70,5 @@ def train_and_evaluate(model, train_chunk, test_data, metric, batch_size, max_st
         curve=curve,
         steps_to_solve=solved_at,
         seconds=time.perf_counter() - start,
+        stopped_by="solved" if solved_at is not None else ("max steps" if steps >= max_steps else "time limit"),
     )
