@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.long_term import suite
-from benchmarks.long_term.run import RESULTS_DIR, read_rows
+from benchmarks.long_term.run import RESULTS_DIR, read_rows, row_key
 
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "RESULTS.template.md"
@@ -31,11 +31,11 @@ SOLVED_COLUMN = {"mse": "solved (MSE < 0.01)", "accuracy": "solved (acc ≥ 0.99
 # Rows
 # --------------------------------------------------------------------------
 def load(results_dir, task, quick=False):
-    """Newest row per (method, setting, seed) of a task, in file order."""
+    """Newest row per (method, setting, seed, configuration) of a task, in file order."""
     path = Path(results_dir) / f"{'quick-' if quick else ''}{task}.jsonl"
     latest = {}
     for row in read_rows(path):
-        latest[(row["method"], str(row["setting"]), row["seed"])] = row
+        latest[row_key(row)] = row  # a row run again (--force) replaces the older line
     return list(latest.values())
 
 
@@ -81,12 +81,13 @@ def trained_table(results_dir, task, quick=False):
     groups = collections.defaultdict(list)
     for row in rows:
         config = row["config"]
-        groups[(row["method"], str(row["setting"]), config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"])].append(row)
+        groups[(row["method"], str(row["setting"]), config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"],
+                config["units"])].append(row)
     header = ["method", "setting", "optimizer, lr", "seeds", f"test {metric}"]
     if suite.SOLVED_AT[task] is not None:
         header += [SOLVED_COLUMN[metric], "sequences to solve (solved seeds)"]
     header += ["steps (mean)", "wall s (mean)", "command"]
-    suite_keys = [(m, str(s), spec.optimizer, spec.learning_rate, spec.max_steps) for s in spec.settings for m in spec.methods]
+    suite_keys = [(m, str(s), spec.optimizer, spec.learning_rate, spec.max_steps, spec.units) for s in spec.settings for m in spec.methods]
     extra_keys = sorted(k for k in groups if k not in suite_keys)
     lines = [_trained_line(task, key, groups.get(key, []), spec, quick, len(header)) for key in suite_keys + extra_keys]
     budget = (
@@ -99,7 +100,7 @@ def trained_table(results_dir, task, quick=False):
 
 
 def _trained_line(task, key, group, spec, quick, columns):
-    method, setting, optimizer, lr, max_steps = key
+    method, setting, optimizer, lr, max_steps, units = key
     command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
     if optimizer != spec.optimizer:
         command += f" --optimizer {optimizer}"
@@ -107,14 +108,17 @@ def _trained_line(task, key, group, spec, quick, columns):
         command += f" --learning-rate {lr:g}"
     if max_steps != spec.max_steps:
         command += f" --max-steps {max_steps}"
+    if units != spec.units:
+        command += f" --units {units}"
+    optimizer = f"{optimizer} {lr:g}" + (f", {units} units" if units != spec.units else "")
     if not group:
-        return [method, setting, f"{optimizer} {lr:g}", 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
-    line = [method, setting, f"{optimizer} {lr:g}", len(group), mean_std([r["metric"] for r in group])]
+        return [method, setting, optimizer, 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
+    line = [method, setting, optimizer, len(group), mean_std([r["metric"] for r in group])]
     if suite.SOLVED_AT[task] is not None:
         solved = [r for r in group if r["steps_to_solve"] is not None and _solved(task, r)]
         line.append(f"{len(solved)}/{len(group)}")
         line.append(mean_std([r["steps_to_solve"] * r["config"]["batch_size"] for r in solved]) if solved else "–")
-    seeds = " ".join(str(r["seed"]) for r in group)
+    seeds = " ".join(str(s) for s in sorted(r["seed"] for r in group))
     steps = f"{np.mean([r['steps'] for r in group]):.0f}"
     cut = sum(r.get("stopped_by") == "time limit" for r in group)
     if cut:

@@ -186,7 +186,7 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None):
     default = (suite.QUICK if quick else suite.FULL)[task]
     overrides = " ".join(
         f"--{name.replace('_', '-')} {getattr(config, name):g}"
-        for name in ("max_steps", "learning_rate")
+        for name in ("max_steps", "learning_rate", "units")
         if getattr(config, name) != getattr(default, name)
     ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "")
     row = {
@@ -349,6 +349,7 @@ def parse_args(argv=None):
     parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
     parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
     parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
+    parser.add_argument("--units", type=positive_int, help="override the task's hidden size (a new row)")
     parser.add_argument("--time-limit", type=float, help="seconds per row: stop training at the next evaluation after it")
     parser.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="override the task's optimizer (a new row)")
     return parser.parse_args(argv)
@@ -402,6 +403,8 @@ def _overridden(spec, args):
         changes["learning_rate"] = args.learning_rate
     if args.optimizer:
         changes["optimizer"] = args.optimizer
+    if args.units:
+        changes["units"] = args.units
     if args.settings:
         try:
             changes["settings"] = tuple(int(s) for s in args.settings)
