@@ -57,8 +57,8 @@ FULL = {
 
 QUICK = {
     "adding": Trained(
-        settings=(100,), methods=("tanh", "irnn", "lstm"), seeds=(0,), units=32, batch_size=32,
-        learning_rate=3e-3, max_steps=1000, eval_every=250,
+        settings=(100,), methods=("tanh", "irnn", "lstm"), seeds=(0,), units=100, batch_size=32,
+        learning_rate=1e-4, max_steps=1500, eval_every=250,
     ),
     "reber": Trained(
         settings=(25,), methods=("tanh", "lstm"), seeds=(0,), units=16, batch_size=32,

@@ -1,16 +1,11 @@
 """Regression test: the quick adding problem (T = 100), IRNN against the tanh RNN.
 
-`suite.QUICK["adding"]` (32 units, 1000 Adam steps at lr 3e-3, clipping at 1,
-seed 0) is what `python -m benchmarks.long_term.run --quick` runs. What our
-runs measured there, and this test keeps:
-- at initialisation the IRNN carries ‖∂h_T/∂s_k‖ across all 100 steps while
-  the tanh RNN's falls by orders of magnitude (the notes' argument for IRNN);
-- the tanh RNN stays at the 1/6 baseline of always answering 1;
-- with gradient clipping, IRNN training stays stable (never worse than the
-  baseline, no NaN).
-What the notes claim and we did NOT measure at this size: that IRNN then
-learns the task. In 3000 steps it did not (Adam 3e-3 and 1e-4, SGD 0.01;
-see benchmarks/RESULTS.md), so the test does not pretend it does.
+`suite.QUICK["adding"]` (100 units, 1500 Adam steps at lr 1e-4, clipping at 1,
+seed 0) is what `python -m benchmarks.long_term.run --quick` runs. Measured
+there (benchmarks/RESULTS.md, quick mode): the IRNN learns (test MSE 0.069),
+the tanh RNN stays at the 1/6 baseline. The learning rate matters: at Adam
+3e-3 or SGD 0.01 the IRNN lost its identity path within a few hundred steps and
+did not learn either, which is why the quick case runs at 1e-4.
 """
 
 import numpy as np
@@ -26,14 +21,19 @@ def quick_rows():
     return {m: run.trained_row("adding", m, spec.settings[0], 0, spec, quick=True) for m in ("irnn", "tanh")}
 
 
-def test_irnn_keeps_its_gradient_alive_where_tanh_loses_it(quick_rows):
-    irnn, tanh = (np.asarray(quick_rows[m]["grad_norms_init"]) for m in ("irnn", "tanh"))
-    assert irnn[-1] / irnn[0] > 0.5  # measured 0.95
-    assert tanh[-1] / tanh[0] < 0.01  # measured 2e-4
+def test_irnn_learns_the_quick_adding_problem(quick_rows):
+    assert quick_rows["irnn"]["metric"] < 0.7 * ADDING_BASELINE_MSE  # measured 0.069 = 0.41 x baseline
 
 
 def test_tanh_rnn_stays_at_the_baseline(quick_rows):
     assert quick_rows["tanh"]["metric"] > 0.9 * ADDING_BASELINE_MSE
+
+
+def test_irnn_keeps_its_gradient_alive_where_tanh_loses_it(quick_rows):
+    # ‖∂h_T/∂s_k‖ at initialisation, 100 steps back relative to one step back.
+    irnn, tanh = (np.asarray(quick_rows[m]["grad_norms_init"]) for m in ("irnn", "tanh"))
+    assert irnn[-1] / irnn[0] > 0.5
+    assert tanh[-1] / tanh[0] < 0.05
 
 
 def test_clipped_irnn_training_is_stable(quick_rows):
