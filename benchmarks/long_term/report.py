@@ -258,9 +258,9 @@ def plot_all(results_dir):
         colors = {}
         for row in (r for r in adding if r["setting"] == length):
             steps, values = zip(*row["curve"])
-            line = axis.plot(steps, values, color=colors.get(row["method"]), lw=1,
-                             label=None if row["method"] in colors else row["method"])
-            colors[row["method"]] = line[0].get_color()
+            label = _label(row)
+            line = axis.plot(steps, values, color=colors.get(label), lw=1, label=None if label in colors else label)
+            colors[label] = line[0].get_color()
         axis.axhline(1 / 6, color="grey", ls="--", lw=0.8, label="answer 1 (0.167)")
         axis.axhline(0.01, color="grey", ls=":", lw=0.8, label="MSE 0.01")
         axis.set(yscale="log", xlabel="training step", ylabel="test MSE", title=f"Adding problem, T = {length}")
@@ -325,13 +325,22 @@ def saliency_table(results_dir):
                                "saliency share > 10 chars back", "> 30 chars back", "wall s"], lines), note, machine_note(rows)])
 
 
+def _label(row):
+    """Method, with its optimizer and learning rate where the row is a trained one."""
+    config = row["config"]
+    if "learning_rate" not in config:
+        return row["method"]
+    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g})"
+
+
 def _gradient_panel(axis, rows, field, title):
     colors = {}
     for row in rows:
         norms = np.asarray(row[field])
-        line = axis.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-30), lw=1, color=colors.get(row["method"]),
-                         label=None if row["method"] in colors else row["method"])
-        colors[row["method"]] = line[0].get_color()
+        label = _label(row)
+        line = axis.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-30), lw=1, color=colors.get(label),
+                         label=None if label in colors else label)
+        colors[label] = line[0].get_color()
     axis.set(yscale="log", xlabel="T − k (steps back)", ylabel="‖vᵀ ∂h_T/∂s_k‖", title=title, ylim=(1e-20, 1e2))
     axis.legend(fontsize=8)
 
