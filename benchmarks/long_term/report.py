@@ -184,18 +184,22 @@ def gradients_table(results_dir, quick=False):
     return table(["method", "seeds"] + [f"T−k = {d + 1}" for d in distances], lines)
 
 
-def adding_gradients_table(results_dir):
-    rows = [r for r in load(results_dir, "adding") if "grad_norms_trained" in r]
+def adding_gradients_table(results_dir, quick=False):
+    rows = [r for r in load(results_dir, "adding", quick) if "grad_norms_trained" in r]
     groups = collections.defaultdict(list)
     for row in rows:
-        groups[(row["method"], row["setting"])].append(row)
+        groups[(row["setting"], _label(row))].append(row)
     lines = []
-    for (method, setting), group in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (setting, label), group in sorted(groups.items()):
         far = setting - 1
         init = np.mean([r["grad_norms_init"][far] for r in group])
         trained = np.mean([r["grad_norms_trained"][far] for r in group])
-        lines.append([method, setting, len(group), f"{init:.2e}", f"{trained:.2e}", mean_std([r["metric"] for r in group])])
-    return table(["method", "T", "seeds", "‖∂h_T/∂s_1‖ at init", "after training", "test MSE"], lines)
+        radius = [r["recurrent_radius"]["trained"] for r in group if "recurrent_radius" in r]
+        lines.append([label, setting, len(group), f"{init:.2e}", f"{trained:.2e}",
+                      f"{np.mean(radius):.3f}" if radius else "–", mean_std([r["metric"] for r in group])])
+    header = ["method (optimizer, lr)", "T", "seeds", "‖∂h_T/∂s_1‖ at init", "after training",
+              "spectral radius of W after training", "test MSE"]
+    return table(header, lines)
 
 
 # --------------------------------------------------------------------------
@@ -360,6 +364,8 @@ def sections(results_dir):
         "gradients": gradients_table(results_dir),
         "saliency": saliency_table(results_dir),
         "quick": quick_table(results_dir),
+        "quick-adding": trained_table(results_dir, "adding", quick=True),
+        "quick-adding-gradients": adding_gradients_table(results_dir, quick=True),
     }
 
 
