@@ -272,7 +272,7 @@ def plot_all(results_dir):
         figure.tight_layout()
         _save(figure, f"adding_T{length}.png")
         made.append(f"adding_T{length}.png")
-    saliency = load(results_dir, "saliency")
+    saliency = [r for r in load(results_dir, "saliency") if r["config"]["steps"] == suite.FULL["saliency"]["steps"]]
     if saliency:
         _saliency_plot(plt, saliency)
         made.append("saliency.png")
@@ -305,7 +305,8 @@ def _saliency_plot(plt, rows):
 
 
 def saliency_table(results_dir):
-    rows = load(results_dir, "saliency")
+    spec = suite.FULL["saliency"]
+    rows = [r for r in load(results_dir, "saliency") if r["config"]["steps"] == spec["steps"]]
     groups = collections.defaultdict(list)
     for row in rows:
         groups[row["method"]].append(row)
@@ -318,7 +319,6 @@ def saliency_table(results_dir):
             mean_std([r["reach"]["10"] for r in group]), mean_std([r["reach"]["30"] for r in group]),
             f"{np.mean([r['wall_s'] for r in group]):.0f}",
         ])
-    spec = suite.FULL["saliency"]
     note = (
         f"Small models: embedding 32, one layer of {spec['units']} units, Adam lr {spec['learning_rate']:g}, batch "
         f"{spec['batch_size']} windows of {spec['seq_len']} characters, {spec['steps']} steps; saliency over "
@@ -372,12 +372,21 @@ def sections(results_dir):
 def quick_table(results_dir):
     lines, total = [], 0.0
     for task in suite.TASKS:
-        rows = load(results_dir, task, quick=True)
+        rows = [r for r in load(results_dir, task, quick=True) if _in_suite(r, suite.QUICK[task])]
         seconds = sum(r["wall_s"] for r in rows)
         total += seconds
         summary = "; ".join(f"{r['method']} {r['metric_name']} {r['metric']:.3g}" for r in rows[:8]) if rows else "**not run**"
         lines.append([task, len(rows), f"{seconds:.0f}", summary])
     return table(["task", "rows", "row seconds (sum)", "results"], lines) + f"\n\nSum of the rows' wall times: {total:.0f} s."
+
+
+def _in_suite(row, spec):
+    """Whether a trained row was run with the suite's own budget (not an override)."""
+    if not isinstance(spec, suite.Trained):
+        return True
+    config = row["config"]
+    return (config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"], config["units"]) == (
+        spec.optimizer, spec.learning_rate, spec.max_steps, spec.units)
 
 
 def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT):

@@ -52,7 +52,7 @@ FULL = {
     "spectra": dict(units=100, seeds=(0, 1, 2)),
     "gradients": dict(length=200, units=100, methods=ALL_METHODS, seeds=(0, 1, 2)),
     "saliency": dict(methods=("tanh", "lstm", "zoo"), units=128, seq_len=100, batch_size=32, learning_rate=2e-3,
-                     steps=1500, windows=200, seeds=(0, 1, 2)),
+                     steps=600, windows=200, seeds=(0, 1, 2)),
 }
 
 QUICK = {
