@@ -325,7 +325,7 @@ def saliency_table(results_dir):
         f"{spec['windows']} validation windows of {spec['seq_len']} characters. "
         "Command: `python -m benchmarks.long_term.run --tasks saliency`."
     )
-    return "\n\n".join([table(["model", "seeds", "training steps", "validation loss (nats/char, last position)",
+    return "\n\n".join([table(["model", "seeds", "training steps", "validation loss (nats/char)",
                                "saliency share > 10 chars back", "> 30 chars back", "wall s"], lines), note, machine_note(rows)])
 
 
