@@ -340,7 +340,7 @@ def _label(row):
     config = row["config"]
     if "learning_rate" not in config:
         return row["method"]
-    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g})"
+    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g}, {config['units']} units)"
 
 
 def _gradient_panel(axis, rows, field, title):
