@@ -1,0 +1,421 @@
+"""Render benchmarks/RESULTS.md and the plots from the JSON-lines results.
+
+    python -m benchmarks.long_term.report
+
+Nothing in the tables is typed by hand: every figure comes from
+`benchmarks/long_term/results/*.jsonl` (written by `benchmarks.long_term.run`).
+The prose lives in `RESULTS.template.md`; each `<!-- NAME -->` line there is
+replaced by the generated table NAME. A (method, setting) of the suite with no
+result rows is listed as "not measured".
+"""
+
+import argparse
+import collections
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.long_term import suite
+from benchmarks.long_term.run import RESULTS_DIR, read_rows, row_key
+
+HERE = Path(__file__).parent
+TEMPLATE = HERE / "RESULTS.template.md"
+OUTPUT = HERE.parent / "RESULTS.md"
+PLOTS = HERE / "plots"
+SOLVED_COLUMN = {"mse": "solved (final MSE ≤ 0.01)", "accuracy": "solved (final acc ≥ 0.99)"}
+
+
+# --------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------
+def load(results_dir, task, quick=False):
+    """Newest row per (method, setting, seed, configuration) of a task, in file order."""
+    path = Path(results_dir) / f"{'quick-' if quick else ''}{task}.jsonl"
+    latest = {}
+    for row in read_rows(path):
+        latest[row_key(row)] = row  # a row run again (--force) replaces the older line
+    return list(latest.values())
+
+
+def grouped(rows):
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[(row["method"], str(row["setting"]))].append(row)
+    return groups
+
+
+def mean_std(values, digits=3):
+    values = np.asarray(values, "float64")
+    if len(values) == 1:
+        return f"{values[0]:.{digits}g} (1 seed)"
+    return f"{values.mean():.{digits}g} ± {values.std(ddof=1):.{digits}g}"
+
+
+def table(header, lines):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in line) + " |" for line in lines]
+    return "\n".join(out)
+
+
+def machine_note(rows):
+    machines = sorted({r["machine"] for r in rows})
+    loads = [r["load_average_1min"] for r in rows]
+    versions = sorted({r["versions"] for r in rows})
+    if not rows:
+        return ""
+    return (
+        f"Machine: {'; '.join(machines)} ({'; '.join(versions)}); shared with other jobs: 1-minute load "
+        f"average {min(loads):.1f}–{max(loads):.1f} while these rows ran (2 would be a fully busy machine)."
+    )
+
+
+# --------------------------------------------------------------------------
+# Tables of the trained tasks
+# --------------------------------------------------------------------------
+def trained_table(results_dir, task, quick=False):
+    spec = (suite.QUICK if quick else suite.FULL)[task]
+    metric = suite.METRIC[task]
+    rows = load(results_dir, task, quick)
+    groups = collections.defaultdict(list)
+    for row in rows:
+        config = row["config"]
+        groups[(row["method"], str(row["setting"]), config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"],
+                config["units"])].append(row)
+    header = ["method", "setting", "optimizer, lr", "seeds", f"test {metric}"]
+    if suite.SOLVED_AT[task] is not None:
+        header += [SOLVED_COLUMN[metric], "sequences until first at that level (solved seeds)"]
+    header += ["steps (mean)", "wall s (mean)", "command"]
+    suite_keys = [(m, str(s), spec.optimizer, spec.learning_rate, spec.max_steps, spec.units) for s in spec.settings for m in spec.methods]
+    extra_keys = sorted(k for k in groups if k not in suite_keys)
+    lines = [_trained_line(task, key, groups.get(key, []), spec, quick, len(header)) for key in suite_keys + extra_keys]
+    budget = (
+        f"Budget per row: {spec.units} units, batch {spec.batch_size}, {spec.optimizer} (SGD has momentum 0.9), "
+        f"clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set "
+        f"{spec.test_size} sequences"
+        + (f"; training stops early once the test {metric} reaches {suite.STOP_AT[task]:g}." if suite.STOP_AT[task] else ".")
+    )
+    return "\n\n".join([table(header, lines), budget, machine_note(rows)])
+
+
+def _trained_line(task, key, group, spec, quick, columns):
+    method, setting, optimizer, lr, max_steps, units = key
+    command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
+    if optimizer != spec.optimizer:
+        command += f" --optimizer {optimizer}"
+    if lr != spec.learning_rate:
+        command += f" --learning-rate {lr:g}"
+    if max_steps != spec.max_steps:
+        command += f" --max-steps {max_steps}"
+    if units != spec.units:
+        command += f" --units {units}"
+    optimizer = f"{optimizer} {lr:g}" + (f", {units} units" if units != spec.units else "")
+    if not group:
+        return [method, setting, optimizer, 0, "**not measured**"] + [""] * (columns - 6) + [f"`{command}`"]
+    line = [method, setting, optimizer, len(group), mean_std([r["metric"] for r in group])]
+    if suite.SOLVED_AT[task] is not None:
+        solved = [r for r in group if _solved(task, r["metric"])]
+        line.append(f"{len(solved)}/{len(group)}")
+        line.append(mean_std([_first_solved_step(task, r) * r["config"]["batch_size"] for r in solved]) if solved else "–")
+    seeds = " ".join(str(s) for s in sorted(r["seed"] for r in group))
+    steps = f"{np.mean([r['steps'] for r in group]):.0f}"
+    cut = sum(r.get("stopped_by") == "time limit" for r in group)
+    if cut:
+        steps += f" ({cut} cut by the time limit)"
+    line += [steps, f"{np.mean([r['wall_s'] for r in group]):.0f}", f"`{command} --seeds {seeds}`"]
+    return line
+
+
+def _solved(task, value):
+    """Whether a test metric is at the level the tables count as solved."""
+    level = suite.SOLVED_AT[task]
+    return value <= level if suite.METRIC[task] == "mse" else value >= level
+
+
+def _first_solved_step(task, row):
+    """The first evaluation (training step) at the solved level, from the learning curve."""
+    return next(step for step, value in row["curve"] if _solved(task, value))
+
+
+# --------------------------------------------------------------------------
+# Diagnostics tables
+# --------------------------------------------------------------------------
+def memory_table(results_dir, quick=False):
+    spec = (suite.QUICK if quick else suite.FULL)["memory"]
+    rows = load(results_dir, "memory", quick)
+    by_setting = collections.defaultdict(list)
+    for row in rows:
+        by_setting[(row["spectral_radius"], row["leak_rate"])].append(row["metric"])
+    header = ["spectral radius"] + [f"leak rate {a:g}" for a in spec["leak_rates"]]
+    lines = []
+    for radius in spec["spectral_radii"]:
+        cells = [mean_std(by_setting[(radius, a)]) if by_setting[(radius, a)] else "**not measured**" for a in spec["leak_rates"]]
+        lines.append([f"{radius:g}"] + cells)
+    note = (
+        f"Memory capacity Σ_k r²(y_k(t), u(t−k)), k = 1..{2 * spec['units']}, of a {spec['units']}-unit tanh reservoir "
+        f"(10 recurrent connections per unit, input scaling 0.1, ridge 1e-8, 4000 training and 2000 test steps); "
+        f"theoretical maximum {spec['units']}. Command: `python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks memory`."
+    )
+    return "\n\n".join([table(header, lines), note, machine_note(rows)])
+
+
+def spectra_table(results_dir, quick=False):
+    rows = load(results_dir, "spectra", quick)
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[row["method"]].append(row)
+    lines = [
+        [name, len(g), mean_std([r["metric"] for r in g], 4), mean_std([r["median_modulus"] for r in g], 3),
+         mean_std([r["min_modulus"] for r in g], 3)]
+        for name, g in groups.items()
+    ]
+    return table(["initialisation", "seeds", "spectral radius", "median |λ|", "smallest |λ|"], lines)
+
+
+GRADIENT_DISTANCES = (1, 10, 50, 100, 199)
+
+
+def gradients_table(results_dir, quick=False):
+    rows = load(results_dir, "gradients", quick)
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[row["method"]].append(np.asarray(row["grad_norms_init"]))
+    length = len(next(iter(groups.values()))[0]) if groups else 0
+    distances = [d for d in GRADIENT_DISTANCES if d < length]
+    lines = []
+    for method, norms in groups.items():
+        stacked = np.stack(norms)
+        lines.append([method, len(norms)] + [f"{stacked[:, d].mean():.2e}" for d in distances])
+    return table(["method", "seeds"] + [f"T−k = {d + 1}" for d in distances], lines)
+
+
+def adding_gradients_table(results_dir, quick=False):
+    rows = [r for r in load(results_dir, "adding", quick) if "grad_norms_trained" in r]
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[(row["setting"], _label(row))].append(row)
+    lines = []
+    for (setting, label), group in sorted(groups.items()):
+        far = setting - 1
+        init = np.mean([r["grad_norms_init"][far] for r in group])
+        trained = np.mean([r["grad_norms_trained"][far] for r in group])
+        radius = [r["recurrent_radius"]["trained"] for r in group if "recurrent_radius" in r]
+        lines.append([label, setting, len(group), f"{init:.2e}", f"{trained:.2e}",
+                      f"{np.mean(radius):.3f}" if radius else "–", mean_std([r["metric"] for r in group])])
+    header = ["method (optimizer, lr)", "T", "seeds", "‖∂h_T/∂s_1‖ at init", "after training",
+              "spectral radius of W after training", "test MSE"]
+    return table(header, lines)
+
+
+# --------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------
+def _save(figure, name):
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".png", dir=PLOTS)
+    os.close(handle)
+    figure.savefig(temporary, dpi=80)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private; a plot is for everyone
+    os.replace(temporary, PLOTS / name)
+
+
+def plot_all(results_dir):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    spectra = load(results_dir, "spectra")
+    if spectra:
+        first = {r["method"]: r for r in spectra if r["seed"] == min(s["seed"] for s in spectra)}
+        figure, axes = plt.subplots(1, len(first), figsize=(3.2 * len(first), 3.2))
+        circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
+        for axis, (name, row) in zip(np.atleast_1d(axes), first.items()):
+            axis.plot(circle.real, circle.imag, lw=0.8, color="grey")
+            axis.scatter(row["real"], row["imag"], s=6)
+            axis.set(title=name, aspect="equal", xlim=(-1.3, 1.3), ylim=(-1.3, 1.3))
+        figure.suptitle(f"Eigenvalues of the {row['setting']}×{row['setting']} recurrent matrix at initialisation")
+        figure.tight_layout()
+        _save(figure, "spectra.png")
+        made.append("spectra.png")
+    gradients = load(results_dir, "gradients")
+    trained = [r for r in load(results_dir, "adding") if "grad_norms_trained" in r and r["setting"] == 200]
+    if gradients:
+        figure, axes = plt.subplots(1, 2 if trained else 1, figsize=(11 if trained else 6, 4), squeeze=False)
+        _gradient_panel(axes[0, 0], gradients, "grad_norms_init", f"at initialisation (adding-problem inputs, T = {gradients[0]['setting']})")
+        if trained:
+            _gradient_panel(axes[0, 1], trained, "grad_norms_trained", "after training on the adding problem, T = 200")
+        figure.tight_layout()
+        _save(figure, "gradient_norms.png")
+        made.append("gradient_norms.png")
+    memory = load(results_dir, "memory")
+    if memory:
+        figure, axis = plt.subplots(figsize=(6, 4))
+        for leak in sorted({r["leak_rate"] for r in memory}, reverse=True):
+            radii = sorted({r["spectral_radius"] for r in memory if r["leak_rate"] == leak})
+            means = [np.mean([r["metric"] for r in memory if r["leak_rate"] == leak and r["spectral_radius"] == rho]) for rho in radii]
+            axis.plot(radii, means, marker="o", label=f"leak rate {leak:g}")
+        axis.set(xlabel="spectral radius", ylabel="memory capacity", title=f"ESN memory capacity, {memory[0]['units']} units")
+        axis.legend()
+        figure.tight_layout()
+        _save(figure, "memory_capacity.png")
+        made.append("memory_capacity.png")
+    adding = load(results_dir, "adding")
+    for length in sorted({r["setting"] for r in adding}):
+        figure, axis = plt.subplots(figsize=(6, 4))
+        colors = {}
+        for row in (r for r in adding if r["setting"] == length):
+            steps, values = zip(*row["curve"])
+            label = _label(row)
+            line = axis.plot(steps, values, color=colors.get(label), lw=1, label=None if label in colors else label)
+            colors[label] = line[0].get_color()
+        axis.axhline(1 / 6, color="grey", ls="--", lw=0.8, label="answer 1 (0.167)")
+        axis.axhline(0.01, color="grey", ls=":", lw=0.8, label="MSE 0.01")
+        axis.set(yscale="log", xlabel="training step", ylabel="test MSE", title=f"Adding problem, T = {length}")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        _save(figure, f"adding_T{length}.png")
+        made.append(f"adding_T{length}.png")
+    saliency = [r for r in load(results_dir, "saliency") if r["config"]["steps"] == suite.FULL["saliency"]["steps"]]
+    if saliency:
+        _saliency_plot(plt, saliency)
+        made.append("saliency.png")
+    plt.close("all")
+    return made
+
+
+def _saliency_plot(plt, rows):
+    first = {}
+    for row in rows:
+        first.setdefault(row["method"], row)
+    figure, axes = plt.subplots(len(first) + 1, 1, figsize=(12, 1.3 * len(first) + 3))
+    for axis, (method, row) in zip(axes, first.items()):
+        values = np.asarray(row["example_saliency"])
+        # Log colour scale: saliency falls by orders of magnitude within a few characters.
+        axis.imshow(np.log10(np.maximum(values / values.max(), 1e-4))[None, :], aspect="auto", cmap="Reds", vmin=-4, vmax=0)
+        text = row["example_text"][:-1]
+        axis.set_xticks(range(len(text)), [c if c != "\n" else "⏎" for c in text], fontsize=6, family="monospace")
+        axis.set_yticks([])
+        axis.set_title(f"{method}: saliency of each character for predicting {row['example_text'][-1]!r} (log colour scale, 4 decades)", fontsize=9)
+    profile_axis = axes[-1]
+    for method in first:
+        profiles = np.stack([r["profile"] for r in rows if r["method"] == method])
+        mean = profiles.mean(axis=0)[::-1]
+        profile_axis.plot(np.arange(1, len(mean) + 1), mean, label=method)
+    profile_axis.set(yscale="log", xlabel="characters back from the prediction", ylabel="share of saliency")
+    profile_axis.legend(fontsize=8)
+    figure.tight_layout()
+    _save(figure, "saliency.png")
+
+
+def saliency_table(results_dir):
+    spec = suite.FULL["saliency"]
+    rows = [r for r in load(results_dir, "saliency") if r["config"]["steps"] == spec["steps"]]
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[row["method"]].append(row)
+    lines = []
+    for method, group in groups.items():
+        steps = group[0]["steps"]
+        lines.append([
+            method, len(group), "zoo (34 min, 2,340 steps)" if steps is None else steps,
+            mean_std([r["validation_loss"] for r in group]),
+            mean_std([r["reach"]["10"] for r in group]), mean_std([r["reach"]["30"] for r in group]),
+            f"{np.mean([r['wall_s'] for r in group]):.0f}",
+        ])
+    note = (
+        f"Small models: embedding 32, one layer of {spec['units']} units, Adam lr {spec['learning_rate']:g}, batch "
+        f"{spec['batch_size']} windows of {spec['seq_len']} characters, {spec['steps']} steps; saliency over "
+        f"{spec['windows']} validation windows of {spec['seq_len']} characters. "
+        "Command: `python -m benchmarks.long_term.run --tasks saliency`."
+    )
+    return "\n\n".join([table(["model", "seeds", "training steps", "validation loss (nats/char)",
+                               "saliency share > 10 chars back", "> 30 chars back", "wall s"], lines), note, machine_note(rows)])
+
+
+def _label(row):
+    """Method, with its optimizer and learning rate where the row is a trained one."""
+    config = row["config"]
+    if "learning_rate" not in config:
+        return row["method"]
+    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g}, {config['units']} units)"
+
+
+def _gradient_panel(axis, rows, field, title):
+    colors = {}
+    for row in rows:
+        norms = np.asarray(row[field])
+        label = _label(row)
+        line = axis.plot(np.arange(1, len(norms) + 1), np.maximum(norms, 1e-30), lw=1, color=colors.get(label),
+                         label=None if label in colors else label)
+        colors[label] = line[0].get_color()
+    axis.set(yscale="log", xlabel="T − k (steps back)", ylabel="‖vᵀ ∂h_T/∂s_k‖", title=title, ylim=(1e-20, 1e2))
+    axis.legend(fontsize=8)
+
+
+# --------------------------------------------------------------------------
+# RESULTS.md
+# --------------------------------------------------------------------------
+def sections(results_dir):
+    return {
+        "adding": trained_table(results_dir, "adding"),
+        "adding-gradients": adding_gradients_table(results_dir),
+        "reber": trained_table(results_dir, "reber"),
+        "timing": trained_table(results_dir, "timing"),
+        "digits": trained_table(results_dir, "digits"),
+        "memory": memory_table(results_dir),
+        "spectra": spectra_table(results_dir),
+        "gradients": gradients_table(results_dir),
+        "saliency": saliency_table(results_dir),
+        "quick": quick_table(results_dir),
+        "quick-adding": trained_table(results_dir, "adding", quick=True),
+        "quick-adding-gradients": adding_gradients_table(results_dir, quick=True),
+    }
+
+
+def quick_table(results_dir):
+    lines, total = [], 0.0
+    for task in suite.TASKS:
+        rows = [r for r in load(results_dir, task, quick=True) if _in_suite(r, suite.QUICK[task])]
+        seconds = sum(r["wall_s"] for r in rows)
+        total += seconds
+        summary = "; ".join(f"{r['method']} {r['metric_name']} {r['metric']:.3g}" for r in rows[:8]) if rows else "**not run**"
+        lines.append([task, len(rows), f"{seconds:.0f}", summary])
+    return table(["task", "rows", "row seconds (sum)", "results"], lines) + f"\n\nSum of the rows' wall times: {total:.0f} s."
+
+
+def _in_suite(row, spec):
+    """Whether a trained row was run with the suite's own budget (not an override)."""
+    if not isinstance(spec, suite.Trained):
+        return True
+    config = row["config"]
+    return (config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"], config["units"]) == (
+        spec.optimizer, spec.learning_rate, spec.max_steps, spec.units)
+
+
+def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT):
+    text = Path(template).read_text()
+    for name, body in sections(results_dir).items():
+        text = text.replace(f"<!-- {name} -->", body)
+    handle, temporary = tempfile.mkstemp(suffix=".md", dir=Path(output).parent)
+    with os.fdopen(handle, "w") as f:
+        f.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, output)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR))
+    parser.add_argument("--no-plots", action="store_true")
+    args = parser.parse_args(argv)
+    render(args.results_dir)
+    if not args.no_plots:
+        print("plots:", ", ".join(plot_all(args.results_dir)))
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()

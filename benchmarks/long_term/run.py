@@ -1,0 +1,446 @@
+"""Run the long-term-dependency benchmarks and append their results as JSON lines.
+
+    python -m benchmarks.long_term.run --quick                  # every task, reduced size (minutes)
+    python -m benchmarks.long_term.run --tasks adding --methods irnn lstm --settings 200 --seeds 0 1 2
+    python -m benchmarks.long_term.report                       # results -> benchmarks/RESULTS.md + plots
+
+Each row (task, method, setting, seed, size) is one JSON line in
+`benchmarks/long_term/results/<task>.jsonl` (quick rows in `quick-<task>.jsonl`).
+A row already in its file is skipped, so an interrupted run picks up where it
+stopped; `--force` runs it again (the report keeps the newest line).
+"""
+
+import argparse
+import dataclasses
+import datetime
+import functools
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from applications.common.arguments import positive_int
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+# --------------------------------------------------------------------------
+# Rows: keys, files, the record every row carries
+# --------------------------------------------------------------------------
+def results_file(results_dir, task, quick):
+    return Path(results_dir) / f"{'quick-' if quick else ''}{task}.jsonl"
+
+
+def row_key(row):
+    config = dict(row["config"])
+    if "batch_size" in config:  # rows written before the optimizer was a setting used Adam
+        config.setdefault("optimizer", "adam")
+    return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(config, sort_keys=True))
+
+
+def read_rows(path):
+    """The rows of a JSON-lines file; a truncated last line (a run killed while
+    writing) is ignored, any other bad line is an error naming the file."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            if number == len(lines):
+                break
+            raise ValueError(f"{path}:{number}: not a JSON line ({error})") from None
+    return rows
+
+
+def append_row(path, row):
+    """Append one line with a single write on an O_APPEND descriptor, so rows of
+    processes running side by side never interleave."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(row, sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def machine():
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    accel = f"{len(gpus)} GPU" if gpus else "no GPU"
+    return f"{os.cpu_count()}-core {platform.machine()} CPU, {accel}"
+
+
+def versions():
+    import keras
+    import tensorflow as tf
+
+    return f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python {platform.python_version()}"
+
+
+def command_for(task, method, setting, seed, quick, extra=""):
+    parts = ["python -m benchmarks.long_term.run", "--quick" if quick else "", f"--tasks {task}", extra]
+    if method is not None:
+        parts.append(f"--methods {method}")
+    if setting is not None:
+        parts.append(f"--settings {setting}")
+    parts.append(f"--seeds {seed}")
+    return " ".join(p for p in parts if p)
+
+
+def stamp(row, quick, seconds):
+    row.update(
+        quick=quick,
+        wall_s=round(seconds, 2),
+        machine=machine(),
+        load_average_1min=round(os.getloadavg()[0], 2),
+        versions=versions(),
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=command_for(row["task"], row["method"], row.get("setting_arg"), row["seed"], quick, row.pop("overrides", "")),
+    )
+    return row
+
+
+# --------------------------------------------------------------------------
+# Trained tasks: data
+# --------------------------------------------------------------------------
+TEST_SEED = 2**20  # one test set per task and setting, shared by every method and seed
+
+
+@functools.cache
+def _digits(frames):
+    from applications.common.data import data_path
+    from benchmarks.long_term.tasks import spoken_digits
+
+    return spoken_digits(data_path("fsdd", "recordings"), frames=frames)
+
+
+def task_data(task, setting, seed, config):
+    """(train_chunk, test_data, features, outputs, loss) of a trained task."""
+    from benchmarks.long_term import tasks
+
+    chunk_size = config.eval_every * config.batch_size
+    if task == "adding":
+        make = functools.partial(tasks.adding_problem, length=setting)
+        return (
+            lambda i: make(chunk_size, seed=[seed, i]),
+            make(config.test_size, seed=TEST_SEED),
+            2, 1, "mse",
+        )
+    if task == "reber":
+        make = lambda n, s: tasks.embedded_reber(n, setting, s)[:2]  # noqa: E731
+        return lambda i: make(chunk_size, [seed, i]), make(config.test_size, TEST_SEED), 7, 2, "sparse_categorical_crossentropy"
+    if task == "timing":
+        make = lambda n, s: tasks.spike_intervals(n, setting, s)  # noqa: E731
+        return lambda i: make(chunk_size, [seed, i]), make(config.test_size, TEST_SEED), 1, 2, "sparse_categorical_crossentropy"
+    if task == "digits":
+        (x_train, y_train), (x_test, y_test) = _digits(setting)
+
+        def train_chunk(i):
+            # Shuffled passes over the training set, as many as the chunk needs.
+            rng = np.random.default_rng([seed, i])
+            passes = -(-chunk_size // len(x_train))
+            order = np.concatenate([rng.permutation(len(x_train)) for _ in range(passes)])[:chunk_size]
+            return x_train[order], y_train[order]
+
+        return train_chunk, (x_test[: config.test_size], y_test[: config.test_size]), x_train.shape[-1], 10, "sparse_categorical_crossentropy"
+    raise ValueError(f"Unknown trained task {task!r}")
+
+
+# --------------------------------------------------------------------------
+# Trained tasks: one row
+# --------------------------------------------------------------------------
+GRADIENT_SEQUENCES = 16
+
+
+def trained_row(task, method, setting, seed, config, quick, time_limit=None):
+    from benchmarks.long_term import models, suite
+    from benchmarks.long_term.diagnostics import state_gradient_norms
+    from benchmarks.long_term.training import train_and_evaluate
+
+    start = time.perf_counter()
+    train_chunk, test_data, features, outputs, loss = task_data(task, setting, seed, config)
+    length = test_data[0].shape[1]
+    model = models.build(
+        method, length, features, outputs, config.units, config.learning_rate, seed, config.clipnorm, loss,
+        optimizer=config.optimizer,
+    )
+    probe = test_data[0][:GRADIENT_SEQUENCES]
+    radius_init = _recurrent_radius(model.layers[0])
+    grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
+    outcome = train_and_evaluate(
+        model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
+        stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True), time_limit=time_limit,
+    )
+    default = (suite.QUICK if quick else suite.FULL)[task]
+    overrides = " ".join(
+        f"--{name.replace('_', '-')} {getattr(config, name):g}"
+        for name in ("max_steps", "learning_rate", "units")
+        if getattr(config, name) != getattr(default, name)
+    ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "")
+    row = {
+        "overrides": overrides,
+        "task": task, "method": method, "setting": setting, "setting_arg": setting, "seed": seed,
+        "config": dataclasses.asdict(config) | {"settings": None, "methods": None, "seeds": None},
+        "metric_name": suite.METRIC[task], "metric": outcome.metric, "steps": outcome.steps,
+        "sequences": outcome.sequences, "steps_to_solve": outcome.steps_to_solve, "curve": outcome.curve,
+        "stopped_by": outcome.stopped_by,
+        "train_s": round(outcome.seconds, 2), "parameters": model.count_params(),
+    }
+    if grads_init is not None:
+        row["grad_norms_init"] = _rounded(grads_init)
+        row["grad_norms_trained"] = _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
+    if radius_init is not None:
+        row["recurrent_radius"] = {"init": radius_init, "trained": _recurrent_radius(model.layers[0])}
+    return stamp(row, quick, time.perf_counter() - start)
+
+
+def _recurrent_radius(layer):
+    """Spectral radius of a square recurrent kernel (simple RNNs), else None."""
+    kernel = getattr(layer.cell, "recurrent_kernel", None)
+    if kernel is None or kernel.shape[0] != kernel.shape[1]:
+        return None
+    return float(np.abs(np.linalg.eigvals(np.asarray(kernel, "float64"))).max())
+
+
+def _rounded(values):
+    return [float(f"{v:.4g}") for v in values]
+
+
+# --------------------------------------------------------------------------
+# Diagnostics: memory capacity, spectra, gradient norms at initialisation
+# --------------------------------------------------------------------------
+def memory_rows(spec, quick, selection):
+    from benchmarks.long_term.memory_capacity import delay_capacities
+
+    for radius in spec["spectral_radii"]:
+        for leak in spec["leak_rates"]:
+            setting = f"rho={radius},a={leak}"
+            for seed in spec["seeds"]:
+                if not selection(method="esn", setting=setting, seed=seed):
+                    continue
+                start = time.perf_counter()
+                capacities = delay_capacities(spec["units"], radius, leak, seed)
+                row = {
+                    "task": "memory", "method": "esn", "setting": setting, "setting_arg": setting, "seed": seed,
+                    "spectral_radius": radius, "leak_rate": leak, "units": spec["units"],
+                    "config": {"units": spec["units"]}, "metric_name": "memory capacity",
+                    "metric": float(capacities.sum()), "capacities": _rounded(capacities),
+                }
+                yield stamp(row, quick, time.perf_counter() - start)
+
+
+def spectra_rows(spec, quick, selection):
+    from benchmarks.long_term.diagnostics import initial_spectra
+
+    for seed in spec["seeds"]:
+        start = time.perf_counter()
+        spectra = initial_spectra(spec["units"], seed)
+        for name, eigenvalues in spectra.items():
+            if not selection(method=name, setting=None, seed=seed):
+                continue
+            moduli = np.abs(eigenvalues)
+            row = {
+                "task": "spectra", "method": name, "setting": spec["units"], "setting_arg": None, "seed": seed,
+                "config": {"units": spec["units"]}, "metric_name": "spectral radius", "metric": float(moduli.max()),
+                "min_modulus": float(moduli.min()), "median_modulus": float(np.median(moduli)),
+                "real": _rounded(eigenvalues.real), "imag": _rounded(eigenvalues.imag),
+            }
+            yield stamp(row, quick, time.perf_counter() - start)
+
+
+def gradient_rows(spec, quick, selection):
+    from benchmarks.long_term.diagnostics import state_gradient_norms
+    from benchmarks.long_term.models import recurrent_layer
+    from benchmarks.long_term.tasks import adding_problem
+
+    length = spec["length"]
+    for method in spec["methods"]:
+        for seed in spec["seeds"]:
+            if not selection(method=method, setting=None, seed=seed):
+                continue
+            start = time.perf_counter()
+            x, _ = adding_problem(GRADIENT_SEQUENCES, length, seed=TEST_SEED)
+            import keras
+
+            keras.utils.set_random_seed(seed)
+            layer = recurrent_layer(method, spec["units"], seed, length)
+            layer.build((None, length, x.shape[-1]))
+            norms = state_gradient_norms(layer, x, seed=seed)
+            row = {
+                "task": "gradients", "method": method, "setting": length, "setting_arg": None, "seed": seed,
+                "config": {"units": spec["units"], "length": length}, "metric_name": "grad norm at T-k = length-1",
+                "metric": float(norms[-1]), "grad_norms_init": _rounded(norms),
+            }
+            yield stamp(row, quick, time.perf_counter() - start)
+
+
+SALIENCY_DISTANCES = (10, 30)
+
+
+def saliency_rows(spec, quick, selection):
+    """Train a small tanh RNN and LSTM char model with the same budget (and read
+    the zoo's peephole LSTM), then measure how far back their saliency reaches."""
+    from applications.char_shakespeare import data as char_data
+    from benchmarks.long_term import saliency
+
+    text = char_data.read_text()
+    vocabulary = char_data.Vocabulary.from_text(text)
+    train_ids, valid_ids = char_data.split(vocabulary.encode(text))
+    length = spec["seq_len"]
+    starts = np.random.default_rng(TEST_SEED).integers(0, len(valid_ids) - length - 1, spec["windows"])
+    probe = np.stack([valid_ids[s : s + length + 1] for s in starts])
+    for method in spec["methods"]:
+        for seed in spec["seeds"]:
+            if not selection(method=method, setting=length, seed=seed) or (method == "zoo" and seed != spec["seeds"][0]):
+                continue
+            start = time.perf_counter()
+            if method == "zoo":
+                import zoo
+
+                model, steps = zoo.load("shakespeare-char"), None
+            else:
+                model = saliency.char_model(method, len(vocabulary), spec["units"], spec["learning_rate"], seed)
+                rng = np.random.default_rng([seed, 1])
+                n = spec["steps"] * spec["batch_size"]
+                offsets = rng.integers(0, len(train_ids) - length - 1, n)
+                windows = np.stack([train_ids[o : o + length + 1] for o in offsets])
+                model.fit(windows[:, :-1], windows[:, 1:], batch_size=spec["batch_size"], epochs=1, shuffle=False, verbose=0)
+                steps = spec["steps"]
+            loss = float(model.evaluate(probe[:, :-1], probe[:, 1:], verbose=0, batch_size=50))
+            values = saliency.saliency(model, probe)
+            profile = values / values.sum(axis=1, keepdims=True)
+            row = {
+                "task": "saliency", "method": method, "setting": length, "setting_arg": None, "seed": seed,
+                "config": {k: v for k, v in spec.items() if k not in ("methods", "seeds")},
+                "metric_name": f"share of saliency > {SALIENCY_DISTANCES[-1]} chars back",
+                "metric": saliency.reach(values, SALIENCY_DISTANCES[-1]),
+                "reach": {str(d): saliency.reach(values, d) for d in SALIENCY_DISTANCES},
+                "steps": steps, "validation_loss": loss, "profile": _rounded(profile.mean(axis=0)),
+                "example_text": vocabulary.decode(probe[0]), "example_saliency": _rounded(values[0]),
+            }
+            yield stamp(row, quick, time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------
+def parse_args(argv=None):
+    from benchmarks.long_term import suite
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="every task at reduced size (minutes on 2 CPU cores)")
+    parser.add_argument("--tasks", nargs="+", choices=suite.TASKS, default=list(suite.TASKS))
+    parser.add_argument("--methods", nargs="+", help="only these methods / initialisers (default: the task's own)")
+    parser.add_argument("--settings", nargs="+", help="only these settings (sequence length, max length, frames)")
+    parser.add_argument("--seeds", nargs="+", type=int, help="only these seeds (default: the task's own)")
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the .jsonl result files go")
+    parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
+    parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
+    parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
+    parser.add_argument("--units", type=positive_int, help="override the task's hidden size (a new row)")
+    parser.add_argument("--time-limit", type=float, help="seconds per row: stop training at the next evaluation after it")
+    parser.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="override the task's optimizer (a new row)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from benchmarks.long_term import models, suite
+
+    args = parse_args(argv)
+    for method in args.methods or ():
+        if method not in models.METHODS and method not in ("esn",) and not any(
+            method == name for name in ("orthogonal", "IRNN (identity)", "np-RNN", "Gaussian N(0, 1/N)", "zoo")
+        ):
+            raise SystemExit(f"run: error: unknown method {method!r}; known: {', '.join(models.METHODS)}, esn")
+    specs = suite.QUICK if args.quick else suite.FULL
+    for task in args.tasks:
+        spec = specs[task]
+        if isinstance(spec, suite.Trained):
+            spec = _overridden(spec, args)
+        path = results_file(args.results_dir, task, args.quick)
+        done = {row_key(row) for row in read_rows(path)}
+
+        def selection(method, setting, seed):
+            return (
+                (not args.methods or method in args.methods)
+                and (not args.seeds or seed in args.seeds)
+            )
+
+        if isinstance(spec, suite.Trained):
+            _run_trained(task, spec, args, path, done, selection)
+        else:
+            generator = {"memory": memory_rows, "spectra": spectra_rows, "gradients": gradient_rows, "saliency": saliency_rows}[task]
+            if args.settings and task == "memory":
+                selection = _with_settings(selection, args.settings)
+            for row in generator(spec, args.quick, selection):
+                if args.force or row_key(row) not in done:
+                    append_row(path, row)
+                    _report(row)
+
+
+def _overridden(spec, args):
+    """The task's spec with the command line's overrides; `--settings` may name
+    settings outside the suite's (e.g. another sequence length)."""
+    changes = {}
+    if args.max_steps:
+        changes["max_steps"] = args.max_steps
+    if args.learning_rate is not None:
+        if not args.learning_rate > 0:
+            raise SystemExit(f"run: error: --learning-rate must be > 0. Received: {args.learning_rate}")
+        changes["learning_rate"] = args.learning_rate
+    if args.optimizer:
+        changes["optimizer"] = args.optimizer
+    if args.units:
+        changes["units"] = args.units
+    if args.settings:
+        try:
+            changes["settings"] = tuple(int(s) for s in args.settings)
+        except ValueError:
+            raise SystemExit(f"run: error: --settings of a trained task are integers. Received: {args.settings}") from None
+    return dataclasses.replace(spec, **changes)
+
+
+def _with_settings(selection, settings):
+    return lambda method, setting, seed: selection(method, setting, seed) and setting in settings
+
+
+def _run_trained(task, spec, args, path, done, selection):
+    config_key = dataclasses.asdict(spec) | {"settings": None, "methods": None, "seeds": None}
+    for setting in spec.settings:
+        if args.settings and str(setting) not in args.settings:
+            continue
+        for method in args.methods or spec.methods:
+            for seed in args.seeds or spec.seeds:
+                if not selection(method, setting, seed):
+                    continue
+                key = row_key({"task": task, "method": method, "setting": setting, "seed": seed, "quick": args.quick,
+                               "config": config_key})
+                if key in done and not args.force:
+                    print(f"skip {task} {method} {setting} seed {seed}: already in {path}", flush=True)
+                    continue
+                row = trained_row(task, method, setting, seed, spec, args.quick, args.time_limit)
+                append_row(path, row)
+                _report(row)
+
+
+def _report(row):
+    extra = f" steps {row['steps']}" if "steps" in row else ""
+    print(f"{row['task']} {row['method']} {row['setting']} seed {row['seed']}: "
+          f"{row['metric_name']} {row['metric']:.4g}{extra} ({row['wall_s']:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""What each benchmark task runs: settings, methods, sizes and training budgets.
+
+`FULL` is the suite reported in benchmarks/RESULTS.md; `QUICK` the same tasks
+at reduced size (`--quick`), which runs in minutes on a 2-core CPU. A trained
+task's row is one (method, setting, seed); the diagnostics' rows are one
+(initialiser or reservoir setting, seed).
+"""
+
+import dataclasses
+
+from benchmarks.long_term.models import METHODS
+
+ALL_METHODS = tuple(METHODS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    """A task learnt by gradient descent (Adam, clipping by global norm)."""
+
+    settings: tuple  # task-specific: sequence lengths for adding, timing; max length for reber; frames for digits
+    methods: tuple
+    seeds: tuple
+    units: int
+    batch_size: int
+    learning_rate: float
+    max_steps: int
+    eval_every: int
+    test_size: int = 1000
+    clipnorm: float = 1.0
+    optimizer: str = "adam"
+
+
+FULL = {
+    "adding": Trained(
+        settings=(100, 200, 400), methods=ALL_METHODS, seeds=(0, 1, 2), units=100, batch_size=32,
+        learning_rate=1e-3, max_steps=8000, eval_every=500,
+    ),
+    "reber": Trained(
+        settings=(40,), methods=("tanh", "irnn", "lstm", "peephole", "leaky"), seeds=(0, 1, 2), units=32,
+        batch_size=32, learning_rate=3e-3, max_steps=3000, eval_every=100,
+    ),
+    "timing": Trained(
+        settings=(100,), methods=("lstm", "peephole", "tanh"), seeds=(0, 1, 2), units=16, batch_size=32,
+        learning_rate=3e-3, max_steps=6000, eval_every=300,
+    ),
+    "digits": Trained(
+        settings=(100,), methods=("tanh", "irnn", "lstm", "peephole"), seeds=(0, 1, 2), units=64, batch_size=32,
+        learning_rate=1e-3, max_steps=2100, eval_every=210,
+    ),
+    "memory": dict(units=100, spectral_radii=(0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5),
+                   leak_rates=(1.0, 0.5, 0.2), seeds=(0, 1, 2)),
+    "spectra": dict(units=100, seeds=(0, 1, 2)),
+    "gradients": dict(length=200, units=100, methods=ALL_METHODS, seeds=(0, 1, 2)),
+    "saliency": dict(methods=("tanh", "lstm", "zoo"), units=128, seq_len=100, batch_size=32, learning_rate=2e-3,
+                     steps=600, windows=200, seeds=(0, 1, 2)),
+}
+
+QUICK = {
+    "adding": Trained(
+        settings=(100,), methods=("tanh", "irnn", "lstm"), seeds=(0,), units=100, batch_size=32,
+        learning_rate=1e-4, max_steps=1500, eval_every=250,
+    ),
+    "reber": Trained(
+        settings=(25,), methods=("tanh", "lstm"), seeds=(0,), units=16, batch_size=32,
+        learning_rate=3e-3, max_steps=300, eval_every=100,
+    ),
+    "timing": Trained(
+        settings=(60,), methods=("lstm", "peephole"), seeds=(0,), units=8, batch_size=32,
+        learning_rate=3e-3, max_steps=300, eval_every=100,
+    ),
+    "digits": Trained(
+        settings=(50,), methods=("tanh", "lstm"), seeds=(0,), units=32, batch_size=32,
+        learning_rate=1e-3, max_steps=140, eval_every=70, test_size=250,
+    ),
+    "memory": dict(units=30, spectral_radii=(0.5, 0.9, 1.2), leak_rates=(1.0, 0.3), seeds=(0,)),
+    "spectra": dict(units=20, seeds=(0,)),
+    "gradients": dict(length=50, units=32, methods=ALL_METHODS, seeds=(0,)),
+    "saliency": dict(methods=("tanh", "lstm"), units=32, seq_len=50, batch_size=32, learning_rate=2e-3,
+                     steps=30, windows=20, seeds=(0,)),
+}
+
+# Training stops once the test metric reaches this level (the task is solved).
+STOP_AT = {"adding": 0.002, "reber": 0.99, "timing": 0.99, "digits": None}
+# Metric of each trained task, and the level that counts as solved in the tables.
+METRIC = {"adding": "mse", "reber": "accuracy", "timing": "accuracy", "digits": "accuracy"}
+SOLVED_AT = {"adding": 0.01, "reber": 0.99, "timing": 0.99, "digits": None}
+TASKS = ("adding", "reber", "timing", "digits", "memory", "spectra", "gradients", "saliency")
