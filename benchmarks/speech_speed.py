@@ -22,7 +22,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run as a script from anywhere
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from applications.common.arguments import positive_int  # noqa: E402
 from applications.speech_ctc import data, model as ctc_model  # noqa: E402

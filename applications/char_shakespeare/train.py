@@ -19,8 +19,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -29,7 +27,7 @@ import keras  # noqa: E402
 from applications.char_shakespeare import data, model as char_model  # noqa: E402
 from applications.char_shakespeare.generate import generate_text  # noqa: E402
 from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, make_dataset, train  # noqa: E402
+from applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
 
 SEQ_LEN = 100  # characters per training window: the truncated-BPTT length
 BATCH_SIZE = 64  # windows per step
@@ -123,7 +121,7 @@ def main(argv=None):
         sys.exit("training diverged: the validation loss is not finite; weights not saved")
 
     if args.save:
-        save_weights(model, config, Path(args.save))
+        save_weights(model, lambda: char_model.build(**config), args.save)
         print(f"weights saved to {args.save}")
 
     # ## Generate
@@ -134,18 +132,6 @@ def main(argv=None):
     print(generate_text(model, config, prompt=prompt, length=200 if not args.smoke else 40, temperature=0.8, seed=args.seed))
     return val_loss
 
-
-def save_weights(model, config, path):
-    """The model's weights alone, without the optimizer's state (Adam's moments
-    would triple the file), written to a temporary file first so an
-    interrupted save never leaves a half-written file."""
-    weights_only = char_model.build(**config)  # its optimizer is never built: nothing of it is saved
-    weights_only.set_weights(model.get_weights())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        partial = Path(scratch) / path.name
-        weights_only.save_weights(partial)
-        os.replace(partial, path)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -603,3 +604,21 @@ def _next_batch(stream, global_step):
         raise ValueError(
             f"Argument `train_data` ran out of batches at global step {global_step}: it must not be empty"
         ) from None
+
+
+def save_weights(model, build_model, path):
+    """Write `model`'s weights alone to `path` (a .weights.h5), never half-written.
+
+    A compiled model's `save_weights` also stores its optimizer's slots, which
+    a zoo entry does not want (and whose loading warns), so the weights go
+    through a freshly built copy, `build_model()`. The file is written in a
+    temporary folder beside `path` and moved into place in one rename.
+    """
+    path = Path(path)
+    weights_only = build_model()
+    weights_only.set_weights(model.get_weights())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        partial = Path(scratch) / path.name
+        weights_only.save_weights(partial)
+        os.replace(partial, path)

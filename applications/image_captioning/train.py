@@ -23,16 +23,14 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, train  # noqa: E402
+from applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
 from applications.image_captioning import caption, data, model as captioning_model, scenes  # noqa: E402
 
 IMAGE_SIZE = 64  # pixels per side
@@ -183,7 +181,7 @@ def main(argv=None):
     if not math.isfinite(val_loss):
         sys.exit("training diverged: the validation loss is not finite; weights not saved")
     if args.save:
-        save_weights(model, config, Path(args.save))
+        save_weights(model, lambda: captioning_model.build(**config), args.save)
         print(f"weights saved to {args.save}")
 
     # ## Evaluate
@@ -206,16 +204,6 @@ def main(argv=None):
         Path(args.metrics_json).write_text(json.dumps(results, indent=2) + "\n")
     return results
 
-
-def save_weights(model, config, path):
-    """The weights alone, without the optimizer's state, through a temporary file."""
-    weights_only = captioning_model.build(**config)
-    weights_only.set_weights(model.get_weights())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        partial = Path(scratch) / path.name
-        weights_only.save_weights(partial)
-        os.replace(partial, path)
 
 
 def cli(argv=None):

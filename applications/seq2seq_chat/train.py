@@ -23,7 +23,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, make_dataset, train  # noqa: E402
+from applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
 from applications.seq2seq_chat import data, evaluate, model as chat_model, text  # noqa: E402
 from applications.seq2seq_chat.chat import ChatBot, save_attention_heatmap  # noqa: E402
 
@@ -129,7 +128,7 @@ def main(argv=None):
     if not math.isfinite(figures["perplexity"]):
         sys.exit("training diverged: the held-out perplexity is not finite; weights not saved")
     if args.save:
-        save_weights(model, config, Path(args.save))
+        save_weights(model, lambda: chat_model.build(**config), args.save)
         print(f"weights saved to {args.save}")
 
     # The reply-only language model: the same decoder on the same replies with
@@ -201,17 +200,6 @@ def bleu_figures(model, config, tokenizer, train_pairs, val_pairs, args):
     return {"bleu_greedy": bleu["greedy"], "bleu_beam": bleu["beam"], "bleu_retrieval": bleu["retrieval"],
             "bleu_prompts": len(prompts)}
 
-
-def save_weights(model, config, path):
-    """The weights alone, without the optimizer's state, written to a temporary
-    file first so an interrupted save never leaves a half-written file."""
-    weights_only = chat_model.build(**config)
-    weights_only.set_weights(model.get_weights())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        partial = Path(scratch) / path.name
-        weights_only.save_weights(partial)
-        os.replace(partial, path)
 
 
 if __name__ == "__main__":

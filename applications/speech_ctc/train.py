@@ -22,8 +22,6 @@ Copy this file as a template: every constant below is a flag.
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -31,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, train  # noqa: E402
+from applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
 from applications.speech_ctc import data, model as ctc_model  # noqa: E402
 from applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
 from applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
@@ -170,20 +168,10 @@ def main(argv=None):
     if not all(np.isfinite(w).all() for w in model.get_weights()):
         sys.exit("training diverged: the weights are not finite; weights not saved")
     if args.save:
-        save_weights(model, config, Path(args.save))
+        save_weights(model, lambda: ctc_model.build(**config), args.save)
         print(f"weights saved to {args.save}")
     return figures
 
-
-def save_weights(model, config, path):
-    """The weights alone (no optimizer state), through a temporary file so a save is never half-written."""
-    weights_only = ctc_model.build(**config)
-    weights_only.set_weights(model.get_weights())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        partial = Path(scratch) / path.name
-        weights_only.save_weights(partial)
-        os.replace(partial, path)
 
 
 if __name__ == "__main__":

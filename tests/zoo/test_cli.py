@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-import pytest
 
 from zoo import MODELS, list_models
 from zoo.cli import main
