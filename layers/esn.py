@@ -218,8 +218,7 @@ class RLSReadout:
             if lam != 1.0:
                 p *= inverse_lam
             predictions[i] = y
-        lower = np.tril(p)
-        return np.asfortranarray(lower + np.tril(p, -1).T)  # the full matrix again, for anyone reading P
+        return np.asfortranarray(np.tril(p) + np.tril(p, -1).T)  # the full matrix again, for anyone reading P
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
