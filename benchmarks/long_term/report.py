@@ -47,10 +47,16 @@ def grouped(rows):
 
 
 def mean_std(values, digits=3):
-    values = np.asarray(values, "float64")
+    """"mean ± std" over the seeds; a seed whose run diverged (None) is counted
+    apart, never averaged in."""
+    diverged = sum(v is None for v in values)
+    values = np.asarray([v for v in values if v is not None], "float64")
+    note = f" ({diverged} diverged)" if diverged else ""
+    if len(values) == 0:
+        return f"diverged ({diverged}/{diverged} seeds)"
     if len(values) == 1:
-        return f"{values[0]:.{digits}g} (1 seed)"
-    return f"{values.mean():.{digits}g} ± {values.std(ddof=1):.{digits}g}"
+        return f"{values[0]:.{digits}g} (1 seed)" + note
+    return f"{values.mean():.{digits}g} ± {values.std(ddof=1):.{digits}g}" + note
 
 
 def table(header, lines):
@@ -130,6 +136,8 @@ def _trained_line(task, key, group, spec, quick, columns):
 def _solved(task, value):
     """Whether a test metric is at the level the tables count as solved."""
     level = suite.SOLVED_AT[task]
+    if value is None:  # diverged
+        return False
     return value <= level if suite.METRIC[task] == "mse" else value >= level
 
 
@@ -199,9 +207,10 @@ def adding_gradients_table(results_dir, quick=False):
     for (setting, label), group in sorted(groups.items()):
         far = setting - 1
         init = np.mean([r["grad_norms_init"][far] for r in group])
-        trained = np.mean([r["grad_norms_trained"][far] for r in group])
-        radius = [r["recurrent_radius"]["trained"] for r in group if "recurrent_radius" in r]
-        lines.append([label, setting, len(group), f"{init:.2e}", f"{trained:.2e}",
+        # A diverged run has no trained gradients or radius to show.
+        trained = [r["grad_norms_trained"][far] for r in group if r["grad_norms_trained"] is not None]
+        radius = [r["recurrent_radius"]["trained"] for r in group if r.get("recurrent_radius", {}).get("trained") is not None]
+        lines.append([label, setting, len(group), f"{init:.2e}", f"{np.mean(trained):.2e}" if trained else "–",
                       f"{np.mean(radius):.3f}" if radius else "–", mean_std([r["metric"] for r in group])])
     header = ["method (optimizer, lr)", "T", "seeds", "‖∂h_T/∂s_1‖ at init", "after training",
               "spectral radius of W after training", "test MSE"]
@@ -268,9 +277,13 @@ def plot_all(results_dir):
         colors = {}
         for row in (r for r in adding if r["setting"] == length):
             steps, values = zip(*row["curve"])
+            values = np.array([np.nan if v is None else v for v in values])
             label = _label(row)
             line = axis.plot(steps, values, color=colors.get(label), lw=1, label=None if label in colors else label)
             colors[label] = line[0].get_color()
+            if row.get("stopped_by") == "diverged":  # a cross where the run stopped
+                last = np.flatnonzero(np.isfinite(values))[-1]
+                axis.plot(steps[last], values[last], "x", color=colors[label], ms=6)
         axis.axhline(1 / 6, color="grey", ls="--", lw=0.8, label="answer 1 (0.167)")
         axis.axhline(0.01, color="grey", ls=":", lw=0.8, label="MSE 0.01")
         axis.set(yscale="log", xlabel="training step", ylabel="test MSE", title=f"Adding problem, T = {length}")
@@ -381,9 +394,13 @@ def quick_table(results_dir):
         rows = [r for r in load(results_dir, task, quick=True) if _in_suite(r, suite.QUICK[task])]
         seconds = sum(r["wall_s"] for r in rows)
         total += seconds
-        summary = "; ".join(f"{r['method']} {r['metric_name']} {r['metric']:.3g}" for r in rows[:8]) if rows else "**not run**"
+        summary = "; ".join(f"{r['method']} {r['metric_name']} {_value(r['metric'])}" for r in rows[:8]) if rows else "**not run**"
         lines.append([task, len(rows), f"{seconds:.0f}", summary])
     return table(["task", "rows", "row seconds (sum)", "results"], lines) + f"\n\nSum of the rows' wall times: {total:.0f} s."
+
+
+def _value(metric):
+    return "diverged" if metric is None else f"{metric:.3g}"
 
 
 def _in_suite(row, spec):

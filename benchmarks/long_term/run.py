@@ -198,11 +198,12 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None):
         "stopped_by": outcome.stopped_by,
         "train_s": round(outcome.seconds, 2), "parameters": model.count_params(),
     }
+    diverged = outcome.stopped_by == "diverged"  # weights may hold inf or NaN: nothing trained to measure
     if grads_init is not None:
         row["grad_norms_init"] = _rounded(grads_init)
-        row["grad_norms_trained"] = _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
+        row["grad_norms_trained"] = None if diverged else _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
     if radius_init is not None:
-        row["recurrent_radius"] = {"init": radius_init, "trained": _recurrent_radius(model.layers[0])}
+        row["recurrent_radius"] = {"init": radius_init, "trained": None if diverged else _recurrent_radius(model.layers[0])}
     return stamp(row, quick, time.perf_counter() - start)
 
 
@@ -438,8 +439,9 @@ def _run_trained(task, spec, args, path, done, selection):
 
 def _report(row):
     extra = f" steps {row['steps']}" if "steps" in row else ""
+    value = "diverged" if row["metric"] is None else f"{row['metric']:.4g}"
     print(f"{row['task']} {row['method']} {row['setting']} seed {row['seed']}: "
-          f"{row['metric_name']} {row['metric']:.4g}{extra} ({row['wall_s']:.1f} s)", flush=True)
+          f"{row['metric_name']} {value}{extra} ({row['wall_s']:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Training data comes in chunks of `eval_every` steps from `task.train_chunk`
 training set for the digits); after each chunk the model is evaluated on the
 fixed test set. Training stops at `max_steps` or as soon as the test metric
 reaches the task's `stop_at` level (the task is solved: more steps would only
-spend CPU time).
+spend CPU time), or as soon as the test metric is not finite: the run
+diverged, which is a result to report, not an error.
 """
 
 import dataclasses
@@ -16,13 +17,13 @@ import numpy as np
 
 @dataclasses.dataclass
 class Outcome:
-    metric: float  # the test metric when training stopped
+    metric: float | None  # the test metric when training stopped; None if the run diverged
     steps: int  # training steps taken
     sequences: int  # training sequences seen (steps × batch)
-    curve: list  # [(step, test metric), ...], step 0 = before training
+    curve: list  # [(step, test metric or None once diverged), ...], step 0 = before training
     steps_to_solve: int | None  # first evaluation at the `stop_at` level, None if never
     seconds: float  # wall-clock seconds of training and evaluation
-    stopped_by: str  # "solved", "max steps" or "time limit"
+    stopped_by: str  # "solved", "max steps", "time limit" or "diverged"
 
 
 def evaluate(model, x, y, metric):
@@ -47,17 +48,16 @@ def train_and_evaluate(
     start = time.perf_counter()
     x_test, y_test = test_data
     curve = [(0, evaluate(model, x_test, y_test, metric))]
-    steps, solved_at, out_of_time = 0, None, False
-    while steps < max_steps and solved_at is None and not out_of_time:
+    steps, solved_at, out_of_time, diverged = 0, None, False, False
+    while steps < max_steps and solved_at is None and not out_of_time and not diverged:
         x, y = train_chunk(steps // eval_every)
         chunk_steps = min(eval_every, max_steps - steps)
         n = chunk_steps * batch_size
         model.fit(x[:n], y[:n], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
         steps += chunk_steps
         value = evaluate(model, x_test, y_test, metric)
-        if not np.isfinite(value):
-            raise FloatingPointError(f"{model.name}: test {metric} is {value} after {steps} steps")
-        curve.append((steps, value))
+        diverged = not np.isfinite(value)
+        curve.append((steps, None if diverged else value))
         if log is not None:
             log(f"  {model.name} step {steps}: test {metric} {value:.4g} ({time.perf_counter() - start:.0f} s)")
         if reached(value, stop_at, metric):
@@ -70,5 +70,13 @@ def train_and_evaluate(
         curve=curve,
         steps_to_solve=solved_at,
         seconds=time.perf_counter() - start,
-        stopped_by="solved" if solved_at is not None else ("max steps" if steps >= max_steps else "time limit"),
+        stopped_by=_stop_reason(solved_at, diverged, steps, max_steps),
     )
+
+
+def _stop_reason(solved_at, diverged, steps, max_steps):
+    if diverged:
+        return "diverged"
+    if solved_at is not None:
+        return "solved"
+    return "max steps" if steps >= max_steps else "time limit"
