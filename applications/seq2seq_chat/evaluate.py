@@ -30,6 +30,31 @@ def perplexity(model, inputs, targets, batch_size=64):
     return math.exp(total / count)
 
 
+def seen_in_training(train_pairs, held_out_pairs):
+    """Boolean mask: which held-out (previous, prompt, reply) triples have their
+    prompt and reply, case aside, also as a training pair. Small corpora repeat
+    pairs across files and conversations; a model can score these by memory, so
+    perplexity is reported on both parts."""
+    seen = {(prompt.lower(), reply.lower()) for _, prompt, reply in train_pairs}
+    return np.array([(prompt.lower(), reply.lower()) in seen for _, prompt, reply in held_out_pairs], bool)
+
+
+def perplexity_by_part(model, inputs, targets, mask):
+    """{"seen": perplexity where `mask`, "novel": where not}; a part with no
+    pairs is left out."""
+    parts = {}
+    for name, rows in (("seen", np.flatnonzero(mask)), ("novel", np.flatnonzero(~mask))):
+        if len(rows):
+            parts[name] = perplexity(model, _take(inputs, rows), targets[rows])
+    return parts
+
+
+def _take(inputs, rows):
+    if isinstance(inputs, (tuple, list)):
+        return tuple(x[rows] for x in inputs)
+    return inputs[rows]
+
+
 def _slice(inputs, start, stop):
     if isinstance(inputs, (tuple, list)):
         return tuple(x[start:stop] for x in inputs)

@@ -72,6 +72,7 @@ def build(
     max_reply_len=40,
     context=False,
     copy=False,
+    label_smoothing=0.0,
 ):
     """A compiled chat model over `vocabulary` (see `text.py` for its layout).
 
@@ -90,6 +91,9 @@ def build(
         context: Whether the encoder reads `previous turn [sep] prompt`.
         copy: Whether the decoder can copy prompt words (pointer-generator);
             the outputs are then log-probabilities, which are their own logits.
+        label_smoothing: ε of the training loss (Szegedy et al. 2016): the
+            target is 1 − ε on the next word plus ε spread evenly over the
+            vocabulary, so no word is ever pushed to probability zero.
 
     Returns:
         A `keras.Model` from (prompt ids (batch, Tp), decoder input ids
@@ -98,6 +102,7 @@ def build(
         cross-entropy that ignores padding (nats per word) and ready for `fit`.
     """
     check_config(rnn, attention, units, embedding_dim, dropout, max_prompt_len, max_reply_len)
+    check_rate("label_smoothing", label_smoothing)
     parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned, copy)
     replies = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     if conditioned:
@@ -111,9 +116,40 @@ def build(
     model = keras.Model(inputs, logits, name=f"chat_{rnn}_{attention}" if conditioned else f"reply_lm_{rnn}")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, global_clipnorm=clipnorm),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID),
+        loss=SmoothedSparseCrossentropy(label_smoothing) if label_smoothing
+        else keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID),
     )
     return model
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class SmoothedSparseCrossentropy(keras.losses.Loss):
+    """Cross-entropy from logits against label-smoothed word ids, padding excluded.
+
+    Per word: (1 − ε) · (−log p[target]) + ε · mean over the vocabulary of
+    (−log p[w]); the batch's loss is the mean over its non-padding words, as
+    for `SparseCategoricalCrossentropy(ignore_class=PAD_ID)`, which it equals
+    at ε = 0. Keras's sparse cross-entropy has no `label_smoothing`; the dense
+    one would need (batch, T, V) one-hot targets.
+    """
+
+    def __init__(self, label_smoothing=0.1, name="smoothed_sparse_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        check_rate("label_smoothing", label_smoothing)
+        self.label_smoothing = label_smoothing
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        log_p = ops.log_softmax(y_pred, axis=-1)
+        target = -ops.squeeze(ops.take_along_axis(log_p, y_true[..., None], axis=-1), axis=-1)
+        uniform = -ops.mean(log_p, axis=-1)
+        per_word = (1.0 - self.label_smoothing) * target + self.label_smoothing * uniform
+        real = ops.cast(ops.not_equal(y_true, PAD_ID), per_word.dtype)
+        # One number for the batch: the mean over its real words.
+        return ops.sum(per_word * real) / ops.maximum(ops.sum(real), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
 def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned, copy=False):

@@ -44,6 +44,7 @@ BATCH_SIZE = 32
 EPOCHS = 40  # about 64 steps each on ChatterBot's ~2,050 training pairs
 LEARNING_RATE = 2e-3  # Adam; cosine decay to 0 after a short warm-up
 DROPOUT = 0.3  # a small corpus: strong dropout on embeddings and before `combine`
+LABEL_SMOOTHING = 0.0  # ε of the loss: keeps some probability on every word
 BEAM_WIDTH, ALPHA = 4, 0.6  # beam search and its GNMT length-penalty exponent
 
 
@@ -61,6 +62,7 @@ def parse_args(argv=None):
     parser.add_argument("--max-prompt-len", type=positive_int, default=MAX_PROMPT_LEN)
     parser.add_argument("--max-reply-len", type=positive_int, default=MAX_REPLY_LEN)
     parser.add_argument("--dropout", type=float, default=DROPOUT)
+    parser.add_argument("--label-smoothing", type=float, default=LABEL_SMOOTHING)
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
     parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
@@ -116,7 +118,7 @@ def main(argv=None):
         vocabulary=vocabulary, rnn=args.rnn, attention=args.attention, units=args.units,
         embedding_dim=args.embedding_dim, dropout=args.dropout, learning_rate=args.learning_rate,
         max_prompt_len=args.max_prompt_len, max_reply_len=args.max_reply_len, context=args.context,
-        copy=args.copy,
+        copy=args.copy, label_smoothing=args.label_smoothing,
     )
     (train_x, train_y), (val_x, val_y) = arrays(tokenizer, train_pairs, config), arrays(tokenizer, val_pairs, config)
 
@@ -125,6 +127,10 @@ def main(argv=None):
     model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
     figures = {"perplexity": evaluate.perplexity(model, val_x, val_y)}
     print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
+    # Held-out pairs that also occur in training are scored by memory: report them apart.
+    seen = evaluate.seen_in_training(train_pairs, val_pairs)
+    figures.update(held_out_pairs_seen_in_training=int(seen.sum()),
+                   **{f"perplexity_{part}": v for part, v in evaluate.perplexity_by_part(model, val_x, val_y, seen).items()})
     if not math.isfinite(figures["perplexity"]):
         sys.exit("training diverged: the held-out perplexity is not finite; weights not saved")
     if args.save:
@@ -139,6 +145,8 @@ def main(argv=None):
         figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
         figures["reply_only_parameters"] = lm.count_params()
+        figures.update({f"reply_only_perplexity_{part}": v
+                        for part, v in evaluate.perplexity_by_part(lm, val_x[1], val_y, seen).items()})
         print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f}")
 
     # ## Evaluate

@@ -3,6 +3,7 @@
 import itertools
 import math
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -241,6 +242,30 @@ def test_bad_model_arguments_are_named(bad, message):
         small_model(**bad)
 
 
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.5])
+def test_smoothed_crossentropy_matches_the_equation_and_keras_at_zero(epsilon):
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 4, 12)).astype("float32")
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    real = TARGETS != 0
+    per_word = -(1 - epsilon) * np.take_along_axis(log_p, TARGETS[..., None], -1)[..., 0] - epsilon * log_p.mean(-1)
+    loss = chat_model.SmoothedSparseCrossentropy(epsilon)(TARGETS, logits)
+    assert float(loss) == pytest.approx(per_word[real].mean(), rel=1e-5)
+    if epsilon == 0:
+        keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)(TARGETS, logits)
+        assert float(loss) == pytest.approx(float(keras_loss), rel=1e-5)
+
+
+def test_label_smoothing_is_checked_and_saved_with_the_model(tmp_path):
+    with pytest.raises(ValueError, match="label_smoothing=1.5"):
+        small_model(label_smoothing=1.5)
+    model = small_model(label_smoothing=0.1)
+    model.save(tmp_path / "chat.keras")
+    loaded = keras.saving.load_model(tmp_path / "chat.keras")
+    assert loaded.loss.label_smoothing == 0.1
+    np.testing.assert_allclose(loaded((PROMPTS, REPLY_IN)), model((PROMPTS, REPLY_IN)), atol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def trained():
     model = small_model()
@@ -254,6 +279,20 @@ def test_perplexity_equals_the_step_by_step_likelihood(trained):
     )
     words = int((TARGETS != 0).sum())
     assert evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS) == pytest.approx(math.exp(-log_likelihood / words), rel=1e-4)
+
+
+def test_perplexity_by_part_splits_the_words_of_seen_and_novel_pairs(trained):
+    model, _ = trained
+    train_pairs = [(None, "Hi there", "Hello!"), (None, "What is AI?", "A field.")]
+    held_out = [(None, "hi THERE", "hello!"), (None, "What is AI?", "Something else.")]
+    mask = evaluate.seen_in_training(train_pairs, held_out)
+    assert mask.tolist() == [True, False]
+    parts = evaluate.perplexity_by_part(model, (PROMPTS, REPLY_IN), TARGETS, mask)
+    words = (TARGETS != 0).sum(axis=1)
+    # Both parts together: the token-weighted mean of their log-perplexities.
+    pooled = math.exp((words[0] * math.log(parts["seen"]) + words[1] * math.log(parts["novel"])) / words.sum())
+    assert pooled == pytest.approx(evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS), rel=1e-6)
+    assert evaluate.perplexity_by_part(model, (PROMPTS, REPLY_IN), TARGETS, np.array([True, True])).keys() == {"seen"}
 
 
 def test_greedy_top1_sampling_and_width1_beam_agree(trained):
