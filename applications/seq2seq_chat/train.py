@@ -43,8 +43,11 @@ MAX_REPLY_LEN = 40  # decoder steps, [end] included (95 % of replies fit)
 BATCH_SIZE = 32
 EPOCHS = 40  # about 64 steps each on ChatterBot's ~2,050 training pairs
 LEARNING_RATE = 2e-3  # Adam; cosine decay to 0 after a short warm-up
-DROPOUT = 0.3  # a small corpus: strong dropout on embeddings and before `combine`
-LABEL_SMOOTHING = 0.0  # ε of the loss: keeps some probability on every word
+DROPOUT = 0.5  # a small corpus: strong dropout on embeddings and before `combine`
+# ε of the loss: keeps some probability on every word. Without it the model is
+# sure of a memorised reply when a new prompt merely resembles a training one,
+# and those few confident misses weigh heavily on held-out perplexity.
+LABEL_SMOOTHING = 0.1
 BEAM_WIDTH, ALPHA = 4, 0.6  # beam search and its GNMT length-penalty exponent
 
 
@@ -68,6 +71,8 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
     parser.add_argument("--baseline-lm", action="store_true",
                         help="also train the reply-only language model (same decoder, no encoder) with the same budget")
+    parser.add_argument("--lm-units", type=positive_int,
+                        help="decoder size of the reply-only LM (default: --units); 480 gives it as many parameters as the default seq2seq")
     parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
     parser.add_argument("--heatmap", help="write the attention heat-map of the first held-out pair here (.png)")
@@ -140,7 +145,7 @@ def main(argv=None):
     # The reply-only language model: the same decoder on the same replies with
     # the same budget, and no prompt. If the prompt helps, this one is worse.
     if args.baseline_lm:
-        lm_config = {**config, "conditioned": False, "copy": False}
+        lm_config = {**config, "conditioned": False, "copy": False, "units": args.lm_units or args.units}
         lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
         figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
