@@ -16,7 +16,7 @@ def perplexity(model, inputs, targets, batch_size=64):
     total, count = 0.0, 0
     size = len(targets)
     for start in range(0, size, batch_size):
-        batch = _slice(inputs, start, start + batch_size)
+        batch = _take(inputs, slice(start, start + batch_size))
         logits = np.asarray(model(batch, training=False), "float64")
         y = targets[start : start + batch_size]
         log_probs = logits - logits.max(-1, keepdims=True)
@@ -50,15 +50,10 @@ def perplexity_by_part(model, inputs, targets, mask):
 
 
 def _take(inputs, rows):
+    """The `rows` (an index array or a slice) of an array or of each array in a tuple."""
     if isinstance(inputs, (tuple, list)):
         return tuple(x[rows] for x in inputs)
     return inputs[rows]
-
-
-def _slice(inputs, start, stop):
-    if isinstance(inputs, (tuple, list)):
-        return tuple(x[start:stop] for x in inputs)
-    return inputs[start:stop]
 
 
 def grouped_references(prompts, replies):
