@@ -10,9 +10,11 @@ from applications.common.metrics import corpus_bleu
 from applications.seq2seq_chat.text import PAD_ID
 
 
-def perplexity(model, inputs, targets, batch_size=64):
+def perplexity(model, inputs, targets, batch_size=64, skip_ids=()):
     """exp(mean negative log-likelihood per target word), padding excluded,
-    [end] included: the model's logits, log-softmaxed here in float64."""
+    [end] included: the model's logits, log-softmaxed here in float64.
+    Targets in `skip_ids` are not scored either (e.g. [UNK], whose probability
+    says more about the vocabulary cut than about the model)."""
     total, count = 0.0, 0
     size = len(targets)
     for start in range(0, size, batch_size):
@@ -22,11 +24,11 @@ def perplexity(model, inputs, targets, batch_size=64):
         log_probs = logits - logits.max(-1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
         picked = np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]
-        real = y != PAD_ID
+        real = (y != PAD_ID) & ~np.isin(y, skip_ids)
         total -= picked[real].sum()
         count += int(real.sum())
     if count == 0:
-        raise ValueError("No target words to score: every target is padding")
+        raise ValueError(f"No target words to score: every target is padding or one of skip_ids={list(skip_ids)}")
     return math.exp(total / count)
 
 

@@ -37,7 +37,10 @@ from applications.seq2seq_chat.chat import ChatBot, save_attention_heatmap  # no
 
 UNITS = 256  # decoder size; each encoder direction has as many
 EMBEDDING_DIM = 128  # one word embedding for encoder and decoder
-MIN_COUNT = 2  # words seen once in training become [UNK]: the model learns what [UNK] means
+# Words seen once in training become [UNK], so both models learn how often an
+# unknown word comes. At 1 no training target is [UNK]: both then give it only
+# label smoothing's share, and held-out [UNK]s measure leakage, not the prompt.
+MIN_COUNT = 2
 MAX_PROMPT_LEN = 24  # encoder ids (99 % of ChatterBot prompts are shorter)
 MAX_REPLY_LEN = 40  # decoder steps, [end] included (95 % of replies fit)
 BATCH_SIZE = 32
@@ -132,6 +135,11 @@ def main(argv=None):
     model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
     figures = {"perplexity": evaluate.perplexity(model, val_x, val_y)}
     print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
+    # The same with held-out [UNK] targets left out: what the prompt does for real words.
+    figures.update(unk_targets=int((val_y == text.UNK_ID).sum()),
+                   perplexity_in_vocabulary=evaluate.perplexity(model, val_x, val_y, skip_ids=[text.UNK_ID]))
+    if not (train_y == text.UNK_ID).any():
+        print("note: no training target is [UNK], so no model learns to predict it; read the *_in_vocabulary figures")
     # Held-out pairs that also occur in training are scored by memory: report them apart.
     seen = evaluate.seen_in_training(train_pairs, val_pairs)
     figures.update(held_out_pairs_seen_in_training=int(seen.sum()),
@@ -150,9 +158,12 @@ def main(argv=None):
         figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
         figures["reply_only_parameters"] = lm.count_params()
+        figures["reply_only_perplexity_in_vocabulary"] = evaluate.perplexity(lm, val_x[1], val_y, skip_ids=[text.UNK_ID])
+        figures["ratio_in_vocabulary"] = figures["perplexity_in_vocabulary"] / figures["reply_only_perplexity_in_vocabulary"]
         figures.update({f"reply_only_perplexity_{part}": v
                         for part, v in evaluate.perplexity_by_part(lm, val_x[1], val_y, seen).items()})
-        print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f}")
+        print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f} "
+              f"({figures['ratio_in_vocabulary']:.3f} without the {figures['unk_targets']} [UNK] targets)")
 
     # ## Evaluate
     # BLEU-4 over the distinct held-out prompts, all their held-out replies as references.

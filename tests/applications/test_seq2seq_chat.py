@@ -282,6 +282,17 @@ def test_perplexity_equals_the_step_by_step_likelihood(trained):
     assert evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS) == pytest.approx(math.exp(-log_likelihood / words), rel=1e-4)
 
 
+def test_perplexity_skipping_an_id_equals_padding_it(trained):
+    model, _ = trained
+    word = int(TARGETS[0, 0])
+    padded = np.where(TARGETS == word, 0, TARGETS)
+    skipped = evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS, skip_ids=[word])
+    assert skipped == pytest.approx(evaluate.perplexity(model, (PROMPTS, REPLY_IN), padded), rel=1e-12)
+    assert skipped != pytest.approx(evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS), rel=1e-6)
+    with pytest.raises(ValueError, match="skip_ids"):
+        evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS, skip_ids=np.unique(TARGETS).tolist())
+
+
 def test_perplexity_by_part_splits_the_words_of_seen_and_novel_pairs(trained):
     model, _ = trained
     train_pairs = [(None, "Hi there", "Hello!"), (None, "What is AI?", "A field.")]
@@ -423,7 +434,7 @@ def test_training_script_smoke_run_with_context_and_baseline(tmp_path):
     weights = tmp_path / "out" / "chat.weights.h5"
     figures = train.main(["--smoke", "--data", str(corpus), "--context", "--baseline-lm", "--save", str(weights),
                           "--heatmap", str(tmp_path / "attention.png")])
-    assert all(math.isfinite(figures[k]) for k in ("perplexity", "reply_only_perplexity", "bleu_greedy", "bleu_beam"))
+    assert all(math.isfinite(figures[k]) for k in ("perplexity", "reply_only_perplexity", "ratio_in_vocabulary", "bleu_greedy", "bleu_beam"))
     assert weights.is_file() and [p.name for p in weights.parent.iterdir()] == [weights.name]
     assert (tmp_path / "attention.png").is_file()
 
