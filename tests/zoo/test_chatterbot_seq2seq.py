@@ -33,7 +33,9 @@ def test_entry_records_how_it_was_made():
     for key in ("description", "builder", "config", "dataset", "metric", "command", "parameters", "weights", "trained_on"):
         assert key in entry, key
     metric = entry["metric"]
-    assert metric["perplexity"] / metric["reply_only_perplexity"] == pytest.approx(metric["ratio"], abs=1e-3)
+    for suffix in ("", "_in_vocabulary"):
+        ratio = metric[f"perplexity{suffix}"] / metric[f"reply_only_perplexity{suffix}"]
+        assert ratio == pytest.approx(metric[f"ratio{suffix}"], abs=1e-3)
     for name in ("bleu_greedy", "bleu_beam", "bleu_retrieval"):
         assert 0.0 <= metric[name] <= 1.0
     assert entry["vocabulary"] == entry["config"]["vocabulary"]
@@ -45,6 +47,8 @@ def test_bundled_model_reproduces_its_recorded_perplexity(model, held_out, share
     _, ((prompts, replies), targets) = held_out
     assert model.count_params() == entry["parameters"]
     assert evaluate.perplexity(model, (prompts, replies), targets) == pytest.approx(entry["metric"]["perplexity"], rel=1e-3)
+    in_vocabulary = evaluate.perplexity(model, (prompts, replies), targets, skip_ids=[text.UNK_ID])
+    assert in_vocabulary == pytest.approx(entry["metric"]["perplexity_in_vocabulary"], rel=1e-3)
 
 
 @pytest.mark.slow
