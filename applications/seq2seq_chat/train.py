@@ -133,17 +133,13 @@ def main(argv=None):
     # ## Train
     # The shared runner: cosine learning rate, gradient clipping, checkpoints and resume.
     model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
-    figures = {"perplexity": evaluate.perplexity(model, val_x, val_y)}
-    print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
-    # The same with held-out [UNK] targets left out: what the prompt does for real words.
-    figures.update(unk_targets=int((val_y == text.UNK_ID).sum()),
-                   perplexity_in_vocabulary=evaluate.perplexity(model, val_x, val_y, skip_ids=[text.UNK_ID]))
-    if not (train_y == text.UNK_ID).any():
-        print("note: no training target is [UNK], so no model learns to predict it; read the *_in_vocabulary figures")
     # Held-out pairs that also occur in training are scored by memory: report them apart.
     seen = evaluate.seen_in_training(train_pairs, val_pairs)
-    figures.update(held_out_pairs_seen_in_training=int(seen.sum()),
-                   **{f"perplexity_{part}": v for part, v in evaluate.perplexity_by_part(model, val_x, val_y, seen).items()})
+    figures = held_out_figures(model, val_x, val_y, seen)
+    figures.update(unk_targets=int((val_y == text.UNK_ID).sum()), held_out_pairs_seen_in_training=int(seen.sum()))
+    print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
+    if not (train_y == text.UNK_ID).any():
+        print("note: no training target is [UNK], so no model learns to predict it; read the *_in_vocabulary figures")
     if not math.isfinite(figures["perplexity"]):
         sys.exit("training diverged: the held-out perplexity is not finite; weights not saved")
     if args.save:
@@ -155,13 +151,9 @@ def main(argv=None):
     if args.baseline_lm:
         lm_config = {**config, "conditioned": False, "copy": False, "units": args.lm_units or args.units}
         lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
-        figures["reply_only_perplexity"] = evaluate.perplexity(lm, val_x[1], val_y)
+        figures.update(held_out_figures(lm, val_x[1], val_y, seen, prefix="reply_only_"), reply_only_parameters=lm.count_params())
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
-        figures["reply_only_parameters"] = lm.count_params()
-        figures["reply_only_perplexity_in_vocabulary"] = evaluate.perplexity(lm, val_x[1], val_y, skip_ids=[text.UNK_ID])
         figures["ratio_in_vocabulary"] = figures["perplexity_in_vocabulary"] / figures["reply_only_perplexity_in_vocabulary"]
-        figures.update({f"reply_only_perplexity_{part}": v
-                        for part, v in evaluate.perplexity_by_part(lm, val_x[1], val_y, seen).items()})
         print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f} "
               f"({figures['ratio_in_vocabulary']:.3f} without the {figures['unk_targets']} [UNK] targets)")
 
@@ -186,6 +178,15 @@ def main(argv=None):
         save_attention_heatmap(ChatBot(model, config).reply(prompt), args.heatmap)
         print(f"attention heat-map of {prompt!r} written to {args.heatmap}")
     return figures
+
+
+def held_out_figures(model, x, y, seen, prefix=""):
+    """Held-out perplexity per word: on all pairs, without the [UNK] targets
+    (what the prompt does for real words), and on the seen and novel pairs."""
+    figures = {"perplexity": evaluate.perplexity(model, x, y),
+               "perplexity_in_vocabulary": evaluate.perplexity(model, x, y, skip_ids=[text.UNK_ID]),
+               **{f"perplexity_{part}": v for part, v in evaluate.perplexity_by_part(model, x, y, seen).items()}}
+    return {prefix + name: value for name, value in figures.items()}
 
 
 def fit(config, train_x, train_y, val_x, val_y, args, name):
