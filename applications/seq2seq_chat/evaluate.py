@@ -7,29 +7,43 @@ from collections import Counter
 import numpy as np
 
 from applications.common.metrics import corpus_bleu
-from applications.seq2seq_chat.text import PAD_ID
+from applications.seq2seq_chat.text import PAD_ID, SEP_ID
+
+
+def word_log_likelihoods(model, inputs, targets, batch_size=64):
+    """log p(target word) at every position of `targets` (batch, Tr), in
+    float64, from the model's logits (log-softmaxed here); 0 at padding.
+    One forward pass; every perplexity figure is read off this array."""
+    rows = []
+    for start in range(0, len(targets), batch_size):
+        logits = np.asarray(model(_take(inputs, slice(start, start + batch_size)), training=False), "float64")
+        log_probs = logits - logits.max(-1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        y = targets[start : start + batch_size]
+        rows.append(np.where(y != PAD_ID, np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0], 0.0))
+    return np.concatenate(rows)
+
+
+def scored_words(targets, skip_ids=()):
+    """Boolean mask of the target words perplexity counts: not padding, not in `skip_ids`."""
+    return (targets != PAD_ID) & ~np.isin(targets, skip_ids)
+
+
+def perplexity_of(log_likelihoods, words):
+    """exp(mean negative log-likelihood) over the positions where `words` is True."""
+    if not words.any():
+        raise ValueError("No target words to score: the mask selects none (all padding, skipped or left out)")
+    return math.exp(-log_likelihoods[words].mean())
 
 
 def perplexity(model, inputs, targets, batch_size=64, skip_ids=()):
     """exp(mean negative log-likelihood per target word), padding excluded,
-    [end] included: the model's logits, log-softmaxed here in float64.
-    Targets in `skip_ids` are not scored either (e.g. [UNK], whose probability
-    says more about the vocabulary cut than about the model)."""
-    total, count = 0.0, 0
-    size = len(targets)
-    for start in range(0, size, batch_size):
-        batch = _take(inputs, slice(start, start + batch_size))
-        logits = np.asarray(model(batch, training=False), "float64")
-        y = targets[start : start + batch_size]
-        log_probs = logits - logits.max(-1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
-        picked = np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]
-        real = (y != PAD_ID) & ~np.isin(y, skip_ids)
-        total -= picked[real].sum()
-        count += int(real.sum())
-    if count == 0:
+    [end] included. Targets in `skip_ids` are not scored either (e.g. [UNK],
+    whose probability says more about the vocabulary cut than about the model)."""
+    words = scored_words(targets, skip_ids)
+    if not words.any():
         raise ValueError(f"No target words to score: every target is padding or one of skip_ids={list(skip_ids)}")
-    return math.exp(total / count)
+    return perplexity_of(word_log_likelihoods(model, inputs, targets, batch_size), words)
 
 
 def seen_in_training(train_pairs, held_out_pairs):
@@ -41,14 +55,53 @@ def seen_in_training(train_pairs, held_out_pairs):
     return np.array([(prompt.lower(), reply.lower()) in seen for _, prompt, reply in held_out_pairs], bool)
 
 
-def perplexity_by_part(model, inputs, targets, mask):
-    """{"seen": perplexity where `mask`, "novel": where not}; a part with no
-    pairs is left out."""
-    parts = {}
-    for name, rows in (("seen", np.flatnonzero(mask)), ("novel", np.flatnonzero(~mask))):
-        if len(rows):
-            parts[name] = perplexity(model, _take(inputs, rows), targets[rows])
+def word_parts(targets, seen, prompts=None):
+    """Boolean masks (batch, Tr) of the scored target words, by where they sit:
+
+        seen, novel        words of held-out pairs that also are (are not) training pairs
+        novel_first_word   a novel reply's first word, which only the prompt can tell
+        novel_from_prompt  a novel reply's other words that occur in its prompt (copyable)
+        novel_other        the rest of the novel words, [end] included
+
+    The last three need `prompts` (batch, Tp) and split the novel words."""
+    words = scored_words(targets)
+    seen_rows = np.asarray(seen, bool)[:, None]
+    parts = {"seen": words & seen_rows, "novel": words & ~seen_rows}
+    if prompts is not None:
+        first = np.zeros_like(words)
+        first[:, 0] = True
+        in_prompt = (targets[:, :, None] == prompts[:, None, :]).any(-1) & (targets > SEP_ID)
+        parts["novel_first_word"] = parts["novel"] & first
+        parts["novel_from_prompt"] = parts["novel"] & ~first & in_prompt
+        parts["novel_other"] = parts["novel"] & ~first & ~in_prompt
     return parts
+
+
+def prompt_headroom(log_likelihoods, reply_only_log_likelihoods, seen_words, novel_words, lambdas=np.linspace(0, 1, 21)):
+    """How low the ratio of perplexities could go on this held-out set: two
+    bounds read off the two models' word log-likelihoods, each against the
+    reply-only LM's perplexity on the same words.
+
+        perfect_seen_ratio    a model that gives every seen word probability 1
+                              and matches the reply-only LM on the novel words
+        oracle_mixture_ratio  λ p_seq2seq + (1 − λ) p_LM, λ picked from `lambdas`
+                              apart for the seen and the novel words on these
+                              very words: an oracle that knows which part a
+                              pair is in and may lean on a second network
+    """
+    words = seen_words | novel_words
+    reply_only = -reply_only_log_likelihoods[words].mean()
+    perfect_seen = -reply_only_log_likelihoods[novel_words].sum() / words.sum()
+    best_mixture = sum(_best_mixture(log_likelihoods[part], reply_only_log_likelihoods[part], lambdas)
+                       for part in (seen_words, novel_words)) / words.sum()
+    return {"perfect_seen_ratio": math.exp(perfect_seen - reply_only),
+            "oracle_mixture_ratio": math.exp(best_mixture - reply_only)}
+
+
+def _best_mixture(first, second, lambdas):
+    """The lowest total negative log-likelihood of λ p₁ + (1 − λ) p₂ over `lambdas`."""
+    with np.errstate(divide="ignore"):  # log 0 at λ = 0 or 1 is -inf, which logaddexp takes
+        return min(-np.logaddexp(np.log(lam) + first, np.log(1 - lam) + second).sum() for lam in lambdas)
 
 
 def _take(inputs, rows):

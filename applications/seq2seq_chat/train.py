@@ -133,10 +133,14 @@ def main(argv=None):
     # ## Train
     # The shared runner: cosine learning rate, gradient clipping, checkpoints and resume.
     model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
-    # Held-out pairs that also occur in training are scored by memory: report them apart.
+    # Held-out pairs that also occur in training are scored by memory: report
+    # them apart, and split the novel ones by where the prompt can help.
     seen = evaluate.seen_in_training(train_pairs, val_pairs)
-    figures = held_out_figures(model, val_x, val_y, seen)
-    figures.update(unk_targets=int((val_y == text.UNK_ID).sum()), held_out_pairs_seen_in_training=int(seen.sum()))
+    parts = evaluate.word_parts(val_y, seen, prompts=val_x[0])
+    log_likelihoods = evaluate.word_log_likelihoods(model, val_x, val_y)
+    figures = held_out_figures(log_likelihoods, val_y, parts)
+    figures.update(unk_targets=int((val_y == text.UNK_ID).sum()), held_out_pairs_seen_in_training=int(seen.sum()),
+                   **{f"words_{part}": int(words.sum()) for part, words in parts.items()})
     print(f"held-out perplexity per word, reply given its prompt: {figures['perplexity']:.2f}")
     if not (train_y == text.UNK_ID).any():
         print("note: no training target is [UNK], so no model learns to predict it; read the *_in_vocabulary figures")
@@ -151,11 +155,17 @@ def main(argv=None):
     if args.baseline_lm:
         lm_config = {**config, "conditioned": False, "copy": False, "units": args.lm_units or args.units}
         lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
-        figures.update(held_out_figures(lm, val_x[1], val_y, seen, prefix="reply_only_"), reply_only_parameters=lm.count_params())
+        reply_only = evaluate.word_log_likelihoods(lm, val_x[1], val_y)
+        figures.update(held_out_figures(reply_only, val_y, parts, prefix="reply_only_"), reply_only_parameters=lm.count_params())
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
         figures["ratio_in_vocabulary"] = figures["perplexity_in_vocabulary"] / figures["reply_only_perplexity_in_vocabulary"]
         print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f} "
               f"({figures['ratio_in_vocabulary']:.3f} without the {figures['unk_targets']} [UNK] targets)")
+        # How far the ratio could go on these pairs: bounds, not results.
+        if parts["seen"].any() and parts["novel"].any():
+            figures.update(evaluate.prompt_headroom(log_likelihoods, reply_only, parts["seen"], parts["novel"]))
+            print(f"headroom: ratio {figures['perfect_seen_ratio']:.3f} with every seen word certain and the LM's novel "
+                  f"words; {figures['oracle_mixture_ratio']:.3f} for the best per-part mixture with the LM (an oracle)")
 
     # ## Evaluate
     # BLEU-4 over the distinct held-out prompts, all their held-out replies as references.
@@ -180,12 +190,14 @@ def main(argv=None):
     return figures
 
 
-def held_out_figures(model, x, y, seen, prefix=""):
+def held_out_figures(log_likelihoods, targets, parts, prefix=""):
     """Held-out perplexity per word: on all pairs, without the [UNK] targets
-    (what the prompt does for real words), and on the seen and novel pairs."""
-    figures = {"perplexity": evaluate.perplexity(model, x, y),
-               "perplexity_in_vocabulary": evaluate.perplexity(model, x, y, skip_ids=[text.UNK_ID]),
-               **{f"perplexity_{part}": v for part, v in evaluate.perplexity_by_part(model, x, y, seen).items()}}
+    (what the prompt does for real words), and on each part of `parts`."""
+    figures = {"perplexity": evaluate.perplexity_of(log_likelihoods, evaluate.scored_words(targets)),
+               "perplexity_in_vocabulary": evaluate.perplexity_of(
+                   log_likelihoods, evaluate.scored_words(targets, skip_ids=[text.UNK_ID])),
+               **{f"perplexity_{part}": evaluate.perplexity_of(log_likelihoods, words)
+                  for part, words in parts.items() if words.any()}}
     return {prefix + name: value for name, value in figures.items()}
 
 

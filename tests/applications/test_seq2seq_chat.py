@@ -293,18 +293,45 @@ def test_perplexity_skipping_an_id_equals_padding_it(trained):
         evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS, skip_ids=np.unique(TARGETS).tolist())
 
 
-def test_perplexity_by_part_splits_the_words_of_seen_and_novel_pairs(trained):
+def test_word_log_likelihoods_pool_to_the_perplexity(trained):
     model, _ = trained
+    log_likelihoods = evaluate.word_log_likelihoods(model, (PROMPTS, REPLY_IN), TARGETS, batch_size=1)
+    assert log_likelihoods.shape == TARGETS.shape and (log_likelihoods[TARGETS == 0] == 0).all()
+    assert (log_likelihoods[TARGETS != 0] < 0).all()
+    words = (TARGETS != 0).sum()
+    assert math.exp(-log_likelihoods.sum() / words) == pytest.approx(evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS))
+    with pytest.raises(ValueError, match="No target words"):
+        evaluate.perplexity_of(log_likelihoods, np.zeros_like(TARGETS, bool))
+
+
+def test_word_parts_split_seen_and_novel_words_by_where_the_prompt_helps():
     train_pairs = [(None, "Hi there", "Hello!"), (None, "What is AI?", "A field.")]
     held_out = [(None, "hi THERE", "hello!"), (None, "What is AI?", "Something else.")]
-    mask = evaluate.seen_in_training(train_pairs, held_out)
-    assert mask.tolist() == [True, False]
-    parts = evaluate.perplexity_by_part(model, (PROMPTS, REPLY_IN), TARGETS, mask)
-    words = (TARGETS != 0).sum(axis=1)
-    # Both parts together: the token-weighted mean of their log-perplexities.
-    pooled = math.exp((words[0] * math.log(parts["seen"]) + words[1] * math.log(parts["novel"])) / words.sum())
-    assert pooled == pytest.approx(evaluate.perplexity(model, (PROMPTS, REPLY_IN), TARGETS), rel=1e-6)
-    assert evaluate.perplexity_by_part(model, (PROMPTS, REPLY_IN), TARGETS, np.array([True, True])).keys() == {"seen"}
+    seen = evaluate.seen_in_training(train_pairs, held_out)
+    assert seen.tolist() == [True, False]
+    parts = evaluate.word_parts(TARGETS, seen, prompts=PROMPTS)
+    # Row 0 (5 6 [end]) is seen; row 1 (7 8 9 [end]) is novel, its prompt 8 9 10 11.
+    positions = {name: list(zip(*np.nonzero(mask))) for name, mask in parts.items()}
+    assert positions == {"seen": [(0, 0), (0, 1), (0, 2)], "novel": [(1, 0), (1, 1), (1, 2), (1, 3)],
+                         "novel_first_word": [(1, 0)], "novel_from_prompt": [(1, 1), (1, 2)], "novel_other": [(1, 3)]}
+    assert evaluate.word_parts(TARGETS, seen).keys() == {"seen", "novel"}
+
+
+def test_prompt_headroom_against_hand_worked_bounds():
+    seen = np.array([[True, True], [False, False]])
+    reply_only = np.array([[-1.0, -1.0], [-2.0, -2.0]])  # mean negative log-likelihood 1.5
+    seq2seq = np.array([[-0.5, -0.5], [-3.0, -3.0]])  # better on seen words, worse on novel ones
+    bounds = evaluate.prompt_headroom(seq2seq, reply_only, seen, ~seen)
+    # Seen words certain, novel ones the LM's: (0 + 4) / 4 nats against 1.5.
+    assert bounds["perfect_seen_ratio"] == pytest.approx(math.exp(1.0 - 1.5))
+    # The mixture takes each part's better model whole: (1 + 4) / 4 nats.
+    assert bounds["oracle_mixture_ratio"] == pytest.approx(math.exp(1.25 - 1.5))
+    # Mirror-image models on the seen words: the even mixture wins there.
+    seq2seq = np.array([[-0.1, -3.0], [-2.0, -2.0]])
+    reply_only = np.array([[-3.0, -0.1], [-2.0, -2.0]])
+    even = -2 * np.log(0.5 * np.exp(-0.1) + 0.5 * np.exp(-3.0))
+    expected = math.exp((even + 4.0) / 4 - (3.1 + 4.0) / 4)
+    assert evaluate.prompt_headroom(seq2seq, reply_only, seen, ~seen)["oracle_mixture_ratio"] == pytest.approx(expected)
 
 
 def test_greedy_top1_sampling_and_width1_beam_agree(trained):

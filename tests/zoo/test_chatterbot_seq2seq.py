@@ -19,13 +19,15 @@ def model():
 
 @pytest.fixture(scope="module")
 def held_out():
-    """The held-out pairs as the training script made them, from the entry's config."""
+    """The held-out pairs as the training script made them, from the entry's config,
+    and which of them also are training pairs."""
     from applications.seq2seq_chat.train import arrays
 
     config = zoo.info(NAME)["config"]
-    _, validation = data.split_conversations(data.read_chatterbot())
+    training, validation = data.split_conversations(data.read_chatterbot())
     pairs = data.pairs(validation)
-    return pairs, arrays(text.Tokenizer(config["vocabulary"]), pairs, config)
+    seen = evaluate.seen_in_training(data.pairs(training), pairs)
+    return pairs, arrays(text.Tokenizer(config["vocabulary"]), pairs, config), seen
 
 
 def test_entry_records_how_it_was_made():
@@ -43,12 +45,17 @@ def test_entry_records_how_it_was_made():
 
 
 def test_bundled_model_reproduces_its_recorded_perplexity(model, held_out, shared_data):
+    from applications.seq2seq_chat.train import held_out_figures
+
     entry = zoo.info(NAME)
-    _, ((prompts, replies), targets) = held_out
+    _, ((prompts, replies), targets), seen = held_out
     assert model.count_params() == entry["parameters"]
-    assert evaluate.perplexity(model, (prompts, replies), targets) == pytest.approx(entry["metric"]["perplexity"], rel=1e-3)
-    in_vocabulary = evaluate.perplexity(model, (prompts, replies), targets, skip_ids=[text.UNK_ID])
-    assert in_vocabulary == pytest.approx(entry["metric"]["perplexity_in_vocabulary"], rel=1e-3)
+    log_likelihoods = evaluate.word_log_likelihoods(model, (prompts, replies), targets)
+    figures = held_out_figures(log_likelihoods, targets, evaluate.word_parts(targets, seen, prompts))
+    recorded = {name: value for name, value in entry["metric"].items() if name.startswith("perplexity")}
+    assert set(figures) == set(recorded)
+    for name, value in recorded.items():
+        assert figures[name] == pytest.approx(value, rel=1e-3), name
 
 
 @pytest.mark.slow
@@ -56,7 +63,7 @@ def test_bundled_model_reproduces_its_recorded_bleu(model, held_out, shared_data
     from applications.seq2seq_chat.chat import ChatBot
 
     config, metric = zoo.info(NAME)["config"], zoo.info(NAME)["metric"]
-    pairs, _ = held_out
+    pairs, _, _ = held_out
     bot = ChatBot(model, config)
     normal = lambda sentence: " ".join(bot.tokenizer.words(sentence))  # noqa: E731
     prompts, references = evaluate.grouped_references([p for _, p, _ in pairs], [normal(r) for _, _, r in pairs])
