@@ -64,6 +64,9 @@ def word_parts(targets, seen, prompts=None):
         novel_other        the rest of the novel words, [end] included
 
     The last three need `prompts` (batch, Tp) and split the novel words."""
+    if len(seen) != len(targets) or (prompts is not None and len(prompts) != len(targets)):
+        raise ValueError(f"Need one seen flag and one prompt per reply: got {len(targets)} replies, {len(seen)} seen "
+                         f"flags and {'no' if prompts is None else len(prompts)} prompts")
     words = scored_words(targets)
     seen_rows = np.asarray(seen, bool)[:, None]
     parts = {"seen": words & seen_rows, "novel": words & ~seen_rows}
@@ -89,6 +92,8 @@ def prompt_headroom(log_likelihoods, reply_only_log_likelihoods, seen_words, nov
                               very words: an oracle that knows which part a
                               pair is in and may lean on a second network
     """
+    if not seen_words.any() or not novel_words.any():
+        raise ValueError(f"Need words in both parts, got {int(seen_words.sum())} seen_words and {int(novel_words.sum())} novel_words")
     words = seen_words | novel_words
     reply_only = -reply_only_log_likelihoods[words].mean()
     perfect_seen = -reply_only_log_likelihoods[novel_words].sum() / words.sum()

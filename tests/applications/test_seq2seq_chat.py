@@ -315,6 +315,8 @@ def test_word_parts_split_seen_and_novel_words_by_where_the_prompt_helps():
     assert positions == {"seen": [(0, 0), (0, 1), (0, 2)], "novel": [(1, 0), (1, 1), (1, 2), (1, 3)],
                          "novel_first_word": [(1, 0)], "novel_from_prompt": [(1, 1), (1, 2)], "novel_other": [(1, 3)]}
     assert evaluate.word_parts(TARGETS, seen).keys() == {"seen", "novel"}
+    with pytest.raises(ValueError, match="3 seen flags"):
+        evaluate.word_parts(TARGETS, [True, False, True])
 
 
 def test_prompt_headroom_against_hand_worked_bounds():
@@ -332,6 +334,8 @@ def test_prompt_headroom_against_hand_worked_bounds():
     even = -2 * np.log(0.5 * np.exp(-0.1) + 0.5 * np.exp(-3.0))
     expected = math.exp((even + 4.0) / 4 - (3.1 + 4.0) / 4)
     assert evaluate.prompt_headroom(seq2seq, reply_only, seen, ~seen)["oracle_mixture_ratio"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="0 novel_words"):
+        evaluate.prompt_headroom(seq2seq, reply_only, seen, np.zeros_like(seen))
 
 
 def test_greedy_top1_sampling_and_width1_beam_agree(trained):
