@@ -1,5 +1,6 @@
-"""How good a chat model is: per-word perplexity, BLEU of decoded replies, and
-the nearest-neighbour retrieval baseline that BLEU is read against."""
+"""How good a chat model is: per-word perplexity (and on which words the
+prompt helps, and how far it could), BLEU of decoded replies, and the
+nearest-neighbour retrieval baseline that BLEU is read against."""
 
 import math
 from collections import Counter
