@@ -1,6 +1,6 @@
 """Training throughput of the char-Shakespeare model: our recurrent layer against keras.layers.LSTM.
 
-Both models are the application's own (`applications.char_shakespeare.model.build`),
+Both models are the application's own (`rnnzoo.applications.char_shakespeare.model.build`),
 the same size, on the same batches of character ids; each side at its best of
 `jit_compile` on and off, timed in interleaved rounds (see benchmarks/timing.py).
 
@@ -19,8 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from applications.char_shakespeare import model as char_model  # noqa: E402
-from applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.char_shakespeare import model as char_model  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from benchmarks.timing import best_of_jit, interleaved_medians, with_and_without_jit  # noqa: E402
 
 VOCABULARY = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # tiny-shakespeare's 65

@@ -31,9 +31,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.timeseries import mackey_glass  # noqa: E402
-from layers import EchoStateNetwork  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.timeseries import mackey_glass  # noqa: E402
+from rnnzoo.layers import EchoStateNetwork  # noqa: E402
 
 # A ridge of 1e-11 leaves XᵀX + ridge·I ill-conditioned on purpose (it is what makes NRMSE₈₄
 # small); scipy says so on every solve.

@@ -45,10 +45,10 @@ except ImportError:
 
 import numpy as np  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.metrics import nrmse  # noqa: E402
-from applications.common.timeseries import mackey_glass  # noqa: E402
-from layers import EchoStateNetwork  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.metrics import nrmse  # noqa: E402
+from rnnzoo.applications.common.timeseries import mackey_glass  # noqa: E402
+from rnnzoo.layers import EchoStateNetwork  # noqa: E402
 
 HYPER = dict(spectral_radius=1.25, leak_rate=0.3, input_scaling=1.0, input_connectivity=0.1, ridge=1e-5, warmup=100)
 

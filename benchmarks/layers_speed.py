@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import layers  # noqa: E402
-from applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo import layers  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from benchmarks.timing import best_of_jit, interleaved_medians, with_and_without_jit  # noqa: E402
 
 # (ours, reference) pairs; each entry is (label, layer factory taking units).

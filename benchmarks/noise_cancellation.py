@@ -21,10 +21,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import argparse  # noqa: E402
 import statistics  # noqa: E402
 
-from applications.noise_cancellation import scenarios  # noqa: E402
-from applications.noise_cancellation.evaluation import figures, format_table, methods_for, options_for, run_method, tune  # noqa: E402
+from rnnzoo.applications.noise_cancellation import scenarios  # noqa: E402
+from rnnzoo.applications.noise_cancellation.evaluation import figures, format_table, methods_for, options_for, run_method, tune  # noqa: E402
 
-from applications.noise_cancellation.cancellers import METHODS  # noqa: E402
+from rnnzoo.applications.noise_cancellation.cancellers import METHODS  # noqa: E402
 
 
 def main(argv=None):

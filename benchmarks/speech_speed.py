@@ -1,6 +1,6 @@
 """Speech CTC speed: training throughput of our recurrent layer against keras.layers.LSTM, and inference real-time factor.
 
-Both training models are the application's own (`applications.speech_ctc.model.build`),
+Both training models are the application's own (`rnnzoo.applications.speech_ctc.model.build`),
 the same size, on the same batch of FSDD digit sequences (log-mel features,
 CTC loss), timed in interleaved rounds (see benchmarks/timing.py). Throughput
 is seconds of audio trained on per wall-clock second. The real-time factor
@@ -23,10 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 import keras  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.speech_ctc import data, model as ctc_model  # noqa: E402
-from applications.speech_ctc.audio import SAMPLE_RATE  # noqa: E402
-from applications.speech_ctc.decode import transcribe_audio  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.speech_ctc import data, model as ctc_model  # noqa: E402
+from rnnzoo.applications.speech_ctc.audio import SAMPLE_RATE  # noqa: E402
+from rnnzoo.applications.speech_ctc.decode import transcribe_audio  # noqa: E402
 from benchmarks.timing import interleaved_medians  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def training_throughput(args, clips):
 
 def real_time_factor(clips, recordings):
     """(compute seconds / audio seconds, audio seconds) of the zoo model, one recording at a time."""
-    import zoo
+    from rnnzoo import zoo
 
     model = zoo.load("spoken-digits-ctc")
     audios, _ = data.fixed_utterances(clips, recordings, seed=1, digits=(8, 10))

@@ -5,15 +5,15 @@ with `keras.ops` only, so it runs on any Keras backend (TensorFlow is the one
 we ship and test).
 """
 
-from layers import initializers
-from layers.base import RecurrentCell, RecurrentLayer
-from layers.esn import EchoStateNetwork, RidgeReadout, RLSReadout
-from layers.jordan import JordanRNN, JordanRNNCell
-from layers.leaky import LeakyRNN, LeakyRNNCell
-from layers.peephole_lstm import PeepholeLSTM, PeepholeLSTMCell
-from layers.reservoir import DeepReservoir, DeepReservoirCell, Reservoir, ReservoirCell
-from layers.simple import IRNN, NPRNN
-from layers.skip import SkipRNN, SkipRNNCell
+from rnnzoo.layers import initializers
+from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
+from rnnzoo.layers.esn import EchoStateNetwork, RidgeReadout, RLSReadout
+from rnnzoo.layers.jordan import JordanRNN, JordanRNNCell
+from rnnzoo.layers.leaky import LeakyRNN, LeakyRNNCell
+from rnnzoo.layers.peephole_lstm import PeepholeLSTM, PeepholeLSTMCell
+from rnnzoo.layers.reservoir import DeepReservoir, DeepReservoirCell, Reservoir, ReservoirCell
+from rnnzoo.layers.simple import IRNN, NPRNN
+from rnnzoo.layers.skip import SkipRNN, SkipRNNCell
 
 __all__ = [
     "DeepReservoir",

@@ -24,9 +24,12 @@ the whole sequence, already time-major, where it pays.
 
 import contextlib
 import inspect
+import math
+import numbers
 import re
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -34,11 +37,17 @@ from keras import ops
 # Argument checks shared by all layers: each names the argument and the value.
 # --------------------------------------------------------------------------
 def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """A positive integer: Python's or numpy's (`np.int64(8)`), never a bool,
+    a float or a string. Returned as a Python int, so configs serialise."""
+    if not _is_integer(value) or value <= 0:
         raise ValueError(
             f"Argument `{name}` must be a positive integer. Received: {name}={value!r}"
         )
-    return value
+    return int(value)
+
+
+def _is_integer(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def check_rate(name, value):
@@ -51,20 +60,21 @@ def check_rate(name, value):
 
 
 def _is_number(value):
-    return not isinstance(value, bool) and isinstance(value, (int, float))
+    # Python and numpy numbers alike; bools are refused (True is not a rate).
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def check_positive(name, value):
-    """A number > 0."""
-    if not _is_number(value) or not value > 0.0:
-        raise ValueError(f"Argument `{name}` must be a positive number. Received: {name}={value!r}")
+    """A finite number > 0."""
+    if not _is_number(value) or not value > 0.0 or not math.isfinite(value):
+        raise ValueError(f"Argument `{name}` must be a finite positive number. Received: {name}={value!r}")
     return float(value)
 
 
 def check_non_negative(name, value):
-    """A number >= 0."""
-    if not _is_number(value) or not value >= 0.0:
-        raise ValueError(f"Argument `{name}` must be a number >= 0. Received: {name}={value!r}")
+    """A finite number >= 0."""
+    if not _is_number(value) or not value >= 0.0 or not math.isfinite(value):
+        raise ValueError(f"Argument `{name}` must be a finite number >= 0. Received: {name}={value!r}")
     return float(value)
 
 

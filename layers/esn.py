@@ -7,8 +7,8 @@ import numpy as np
 from keras import ops
 from threadpoolctl import ThreadpoolController
 
-from layers.base import check_fraction, check_non_negative, check_positive, check_positive_int, check_sequence_shape
-from layers.reservoir import DeepReservoir, NumpyReservoir, Reservoir, _check_seed
+from rnnzoo.layers.base import check_fraction, check_non_negative, check_positive, check_positive_int, check_sequence_shape
+from rnnzoo.layers.reservoir import DeepReservoir, NumpyReservoir, Reservoir, _check_seed
 
 
 _BLAS = []  # one ThreadpoolController, made on first use (making one scans the loaded libraries)
@@ -74,7 +74,7 @@ class RidgeReadout:
     Example:
 
     >>> import numpy as np
-    >>> from layers import RidgeReadout
+    >>> from rnnzoo.layers import RidgeReadout
     >>> x = np.random.default_rng(0).normal(size=(100, 3))
     >>> readout = RidgeReadout(ridge=0.0)
     >>> readout.accumulate(x, x @ [[1.0], [2.0], [3.0]] + 4.0)
@@ -147,7 +147,7 @@ class RLSReadout:
     Example:
 
     >>> import numpy as np
-    >>> from layers import RLSReadout
+    >>> from rnnzoo.layers import RLSReadout
     >>> x = np.random.default_rng(0).normal(size=(200, 2))
     >>> rls = RLSReadout(2, 1, forgetting_factor=1.0, ridge=1e-8)
     >>> _ = rls.train(x, x @ [[0.5], [-1.0]] + 2.0)
@@ -266,7 +266,7 @@ class EchoStateNetwork(keras.Model):
     Example:
 
     >>> import numpy as np
-    >>> from layers import EchoStateNetwork
+    >>> from rnnzoo.layers import EchoStateNetwork
     >>> series = np.sin(np.arange(1200) * 0.1)[:, None]
     >>> esn = EchoStateNetwork(200, spectral_radius=1.0, leak_rate=0.5, seed=0)
     >>> esn = esn.fit_readout(series[:1000], series[1:1001], ridge=1e-6, washout=100)
@@ -304,6 +304,10 @@ class EchoStateNetwork(keras.Model):
         self.output_dim = None if output_dim is None else check_positive_int("output_dim", output_dim)
         self.include_input = bool(include_input)
         self.ridge = check_non_negative("ridge", ridge)
+        if isinstance(units, (list, tuple)):
+            units = [check_positive_int("units", u) for u in units]
+        else:
+            units = check_positive_int("units", units)
         self.reservoir_config = dict(
             units=units,
             spectral_radius=spectral_radius,

@@ -6,9 +6,13 @@ the start of training (lecture notes, "Long-term dependencies", tricks #1 and
 #2). `spectral_radius` scales the fixed random matrix of a reservoir.
 """
 
+import math
+
 import keras
 import numpy as np
 from keras import ops
+
+from rnnzoo.layers.base import _is_number
 
 # Below this size a dense eigendecomposition is as fast as Arnoldi and always exact.
 DENSE_EIGEN_MAX_SIZE = 64
@@ -27,7 +31,7 @@ def spectral_radius(matrix):
     Example:
 
     >>> import numpy as np
-    >>> from layers.initializers import spectral_radius
+    >>> from rnnzoo.layers.initializers import spectral_radius
     >>> round(spectral_radius(np.array([[0.0, 2.0], [-2.0, 0.0]])), 6)
     2.0
     """
@@ -37,7 +41,7 @@ def spectral_radius(matrix):
     if n <= DENSE_EIGEN_MAX_SIZE:
         dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
         return float(np.abs(np.linalg.eigvals(dense.astype("float64"))).max())
-    from scipy.sparse.linalg import eigs  # imported here: `import layers` stays fast
+    from scipy.sparse.linalg import eigs  # imported here: `import rnnzoo.layers` stays fast
 
     largest = eigs(
         matrix.astype("float64"), k=1, which="LM", tol=1e-9, maxiter=20 * n, v0=np.ones(n), return_eigenvectors=False
@@ -66,7 +70,7 @@ class IRNN(keras.initializers.Initializer):
 
     Example:
 
-    >>> from layers.initializers import IRNN
+    >>> from rnnzoo.layers.initializers import IRNN
     >>> IRNN(gain=1.0)((3, 3)).numpy().tolist()
     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
 
@@ -76,8 +80,8 @@ class IRNN(keras.initializers.Initializer):
     """
 
     def __init__(self, gain=1.0):
-        if isinstance(gain, bool) or not isinstance(gain, (int, float)):
-            raise ValueError(f"Argument `gain` must be a number. Received: gain={gain!r}")
+        if not _is_number(gain) or not math.isfinite(gain):
+            raise ValueError(f"Argument `gain` must be a finite number. Received: gain={gain!r}")
         self.gain = float(gain)
 
     def __call__(self, shape, dtype=None):
@@ -103,7 +107,7 @@ class NPRNN(keras.initializers.Initializer):
     Example:
 
     >>> import numpy as np
-    >>> from layers.initializers import NPRNN
+    >>> from rnnzoo.layers.initializers import NPRNN
     >>> w = NPRNN(seed=0)((16, 16))
     >>> round(float(np.linalg.eigvalsh(np.asarray(w, "float64")).max()), 4)
     1.0

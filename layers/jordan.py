@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers.base import RecurrentCell, RecurrentLayer, check_positive_int
+from rnnzoo.layers.base import RecurrentCell, RecurrentLayer, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -28,12 +28,12 @@ class JordanRNNCell(RecurrentCell):
         output_initializer: Initializer of `output_kernel`.
         **kwargs: `use_bias` (for both b and c), initializers, regularizers and
             constraints of the kernel, recurrent kernel and bias, `dropout`,
-            `seed` (see `layers.base.RecurrentCell`), and base layer arguments.
+            `seed` (see `rnnzoo.layers.base.RecurrentCell`), and base layer arguments.
 
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import JordanRNNCell
+    >>> from rnnzoo.layers import JordanRNNCell
     >>> tuple(keras.layers.RNN(JordanRNNCell(16, output_units=4))(np.zeros((2, 5, 3), "float32")).shape)
     (2, 4)
 
@@ -117,7 +117,7 @@ class JordanRNN(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import JordanRNN
+    >>> from rnnzoo.layers import JordanRNN
     >>> tuple(JordanRNN(32, output_units=3, return_sequences=True)(np.zeros((4, 10, 5), "float32")).shape)
     (4, 10, 3)
 

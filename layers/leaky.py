@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from layers.base import RecurrentCell, RecurrentLayer, check_fraction
+from rnnzoo.layers.base import RecurrentCell, RecurrentLayer, check_fraction
 
 # A trainable leak rate is kept in [MIN_LEAK_RATE, 1]: a time scale of at most
 # 1000 steps, and never 0, where a unit would stop listening to its input.
@@ -70,12 +70,12 @@ class LeakyRNNCell(RecurrentCell):
         activation: f, tanh by default.
         **kwargs: `use_bias`, initializers, regularizers and constraints of the
             kernel, recurrent kernel and bias, `dropout`, `seed` (see
-            `layers.base.RecurrentCell`), and base layer arguments.
+            `rnnzoo.layers.base.RecurrentCell`), and base layer arguments.
 
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import LeakyRNNCell
+    >>> from rnnzoo.layers import LeakyRNNCell
     >>> cell = LeakyRNNCell(8, leak_rate_range=(0.01, 1.0))
     >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 5, 3), "float32")).shape)
     (2, 8)
@@ -148,7 +148,7 @@ class LeakyRNN(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import LeakyRNN
+    >>> from rnnzoo.layers import LeakyRNN
     >>> layer = LeakyRNN(16, leak_rate_range=(0.01, 1.0), trainable_leak_rate=True)
     >>> tuple(layer(np.zeros((4, 10, 3), "float32")).shape)
     (4, 16)

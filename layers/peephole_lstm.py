@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from layers.base import RecurrentCell, RecurrentLayer
-from layers.peephole_bptt import peephole_recurrence
+from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
+from rnnzoo.layers.peephole_bptt import peephole_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -36,12 +36,12 @@ class PeepholeLSTMCell(RecurrentCell):
             peepholes it needs.
         **kwargs: `use_bias`, initializers, regularizers and constraints of
             the kernel, recurrent kernel and bias, `dropout`, `seed` (see
-            `layers.base.RecurrentCell`), and base layer arguments.
+            `rnnzoo.layers.base.RecurrentCell`), and base layer arguments.
 
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import PeepholeLSTMCell
+    >>> from rnnzoo.layers import PeepholeLSTMCell
     >>> rnn = keras.layers.RNN(PeepholeLSTMCell(8))
     >>> tuple(rnn(np.zeros((2, 5, 3), "float32")).shape)
     (2, 8)
@@ -121,7 +121,7 @@ class PeepholeLSTM(RecurrentLayer):
     with the default activations in float32 and `unroll=False`, the layer
     computes the input term x_t W + b for the whole sequence in one matmul and
     runs a fused loop with a hand-written backward pass
-    (`layers.peephole_bptt`) whose per-step work is the recurrent matmul and
+    (`rnnzoo.layers.peephole_bptt`) whose per-step work is the recurrent matmul and
     the gate math; otherwise Keras's own loop runs `PeepholeLSTMCell` step by
     step. Both compute the same function and gradients.
 
@@ -137,7 +137,7 @@ class PeepholeLSTM(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import PeepholeLSTM
+    >>> from rnnzoo.layers import PeepholeLSTM
     >>> tuple(PeepholeLSTM(16, return_sequences=True)(np.zeros((4, 10, 3), "float32")).shape)
     (4, 10, 16)
 

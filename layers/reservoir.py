@@ -1,7 +1,7 @@
 """Reservoirs: fixed random recurrent layers, the state machines of echo state networks.
 
 A reservoir's weights are drawn once from a seed and never trained; only a
-linear readout on its states is (`layers.esn.EchoStateNetwork`). Two forward
+linear readout on its states is (`rnnzoo.layers.esn.EchoStateNetwork`). Two forward
 passes compute the same states:
 
 * the Keras one (`Reservoir`, `DeepReservoir`, thin `keras.layers.RNN`s), for
@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from layers.base import (
+from rnnzoo.layers.base import (
     RecurrentCell,
     RecurrentLayer,
     check_fraction,
@@ -25,7 +25,7 @@ from layers.base import (
     check_positive,
     check_positive_int,
 )
-from layers.initializers import spectral_radius as largest_eigenvalue_modulus
+from rnnzoo.layers.initializers import spectral_radius as largest_eigenvalue_modulus
 
 # Each unit receives this many recurrent connections by default (connectivity=None).
 CONNECTIONS_PER_UNIT = 10
@@ -84,7 +84,7 @@ def reservoir_matrices(
         w: (units, units) `scipy.sparse.csr_matrix`; each unit (column) receives
             `round(connectivity · units)` (at least 1) connections with N(0, 1)
             weights, then all are rescaled so the largest |eigenvalue| equals
-            `spectral_radius` (ARPACK, see `layers.initializers.spectral_radius`).
+            `spectral_radius` (ARPACK, see `rnnzoo.layers.initializers.spectral_radius`).
 
     Three independent streams of `numpy.random.default_rng` spawned from `seed`
     draw w, w_in and bias: the same seed gives the same matrices on every machine,
@@ -153,7 +153,7 @@ class ReservoirCell(RecurrentCell):
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import ReservoirCell
+    >>> from rnnzoo.layers import ReservoirCell
     >>> cell = ReservoirCell(100, spectral_radius=0.9, leak_rate=0.3, seed=0)
     >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 5, 1), "float32")).shape)
     (2, 100)
@@ -269,7 +269,7 @@ class Reservoir(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import Reservoir
+    >>> from rnnzoo.layers import Reservoir
     >>> states = Reservoir(200, spectral_radius=1.25, leak_rate=0.3, seed=1, return_sequences=True)
     >>> tuple(states(np.zeros((1, 50, 1), "float32")).shape)
     (1, 50, 200)
@@ -319,7 +319,7 @@ class DeepReservoirCell(RecurrentCell):
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import DeepReservoirCell
+    >>> from rnnzoo.layers import DeepReservoirCell
     >>> cell = DeepReservoirCell([100, 50], leak_rate=[0.9, 0.3], seed=0)
     >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 5, 1), "float32")).shape)
     (2, 150)
@@ -352,7 +352,7 @@ class DeepReservoirCell(RecurrentCell):
         else:
             layer_units = [check_positive_int("units", units)] * check_positive_int("depth", 2 if depth is None else depth)
         super().__init__(sum(layer_units), seed=_check_seed(seed), **kwargs)
-        self.units = list(units) if isinstance(units, (list, tuple)) else units
+        self.units = layer_units if isinstance(units, (list, tuple)) else layer_units[0]
         self.depth = len(layer_units)
         self.spectral_radius = spectral_radius
         self.leak_rate = leak_rate
@@ -449,7 +449,7 @@ class DeepReservoir(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import DeepReservoir
+    >>> from rnnzoo.layers import DeepReservoir
     >>> tuple(DeepReservoir(100, depth=3, seed=0)(np.zeros((1, 20, 1), "float32")).shape)
     (1, 300)
 
@@ -476,8 +476,8 @@ class NumpyReservoir:
     Example:
 
     >>> import numpy as np
-    >>> from layers import Reservoir
-    >>> from layers.reservoir import NumpyReservoir
+    >>> from rnnzoo.layers import Reservoir
+    >>> from rnnzoo.layers.reservoir import NumpyReservoir
     >>> layer = Reservoir(50, seed=0, return_sequences=True)
     >>> u = np.random.default_rng(0).normal(size=(1, 30, 2))
     >>> states, last = NumpyReservoir(layer.cell, input_dim=2).run(u)

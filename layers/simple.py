@@ -2,9 +2,9 @@
 
 import keras
 
-from layers.base import check_sequence_shape
-from layers.initializers import IRNN as IRNNInitializer
-from layers.initializers import NPRNN as NPRNNInitializer
+from rnnzoo.layers.base import check_positive_int, check_sequence_shape
+from rnnzoo.layers.initializers import IRNN as IRNNInitializer
+from rnnzoo.layers.initializers import NPRNN as NPRNNInitializer
 
 # Le et al. (2015) draw the input weights from N(0, 0.001²): small enough that
 # the identity recurrence, not the input, dominates the state at the start.
@@ -15,6 +15,8 @@ class _ReLURNN(keras.layers.SimpleRNN):
     """A `keras.layers.SimpleRNN` with ReLU and a small Gaussian input kernel."""
 
     def __init__(self, units, activation="relu", kernel_initializer=None, **kwargs):
+        # SimpleRNN takes True and "8" and fails on np.int64: checked as every rnnzoo layer checks it.
+        units = check_positive_int("units", units)
         if kernel_initializer is None:
             kernel_initializer = keras.initializers.RandomNormal(stddev=INPUT_STDDEV, seed=kwargs.get("seed"))
         super().__init__(units, activation=activation, kernel_initializer=kernel_initializer, **kwargs)
@@ -40,7 +42,7 @@ class IRNN(_ReLURNN):
     Example:
 
     >>> import numpy as np
-    >>> from layers import IRNN
+    >>> from rnnzoo.layers import IRNN
     >>> tuple(IRNN(32)(np.zeros((2, 100, 2), "float32")).shape)
     (2, 32)
 
@@ -66,7 +68,7 @@ class NPRNN(_ReLURNN):
         h_t = relu(x_t W + h_{t-1} U + b),   U = (RᵀR/N + I) / λ_max, b = 0
 
     U is positive definite with its largest eigenvalue exactly 1 (see
-    `layers.initializers.NPRNN`).
+    `rnnzoo.layers.initializers.NPRNN`).
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -76,7 +78,7 @@ class NPRNN(_ReLURNN):
     Example:
 
     >>> import numpy as np
-    >>> from layers import NPRNN
+    >>> from rnnzoo.layers import NPRNN
     >>> tuple(NPRNN(32, seed=1)(np.zeros((2, 100, 2), "float32")).shape)
     (2, 32)
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from layers.base import RecurrentCell, RecurrentLayer
+from rnnzoo.layers.base import RecurrentCell, RecurrentLayer, _is_integer
 
 
 def check_delays(delays):
@@ -11,7 +11,7 @@ def check_delays(delays):
     if not isinstance(delays, (list, tuple)) or len(delays) == 0:
         raise ValueError(f"Argument `delays` must be a non-empty list of positive integers. Received: delays={delays!r}")
     for d in delays:
-        if isinstance(d, bool) or not isinstance(d, int) or d <= 0:
+        if not _is_integer(d) or d <= 0:
             raise ValueError(f"Argument `delays` must hold positive integers. Received: delays={delays!r}")
     if len(set(delays)) != len(delays):
         raise ValueError(f"Argument `delays` must not repeat a delay. Received: delays={delays!r}")
@@ -39,12 +39,12 @@ class SkipRNNCell(RecurrentCell):
         activation: f, tanh by default.
         **kwargs: `use_bias`, initializers, regularizers and constraints of the
             kernel, recurrent kernel and bias, `dropout`, `seed` (see
-            `layers.base.RecurrentCell`), and base layer arguments.
+            `rnnzoo.layers.base.RecurrentCell`), and base layer arguments.
 
     Example:
 
     >>> import numpy as np, keras
-    >>> from layers import SkipRNNCell
+    >>> from rnnzoo.layers import SkipRNNCell
     >>> cell = SkipRNNCell(8, delays=(1, 4))
     >>> tuple(keras.layers.RNN(cell)(np.zeros((2, 12, 3), "float32")).shape)
     (2, 8)
@@ -101,7 +101,7 @@ class SkipRNN(RecurrentLayer):
     Example:
 
     >>> import numpy as np
-    >>> from layers import SkipRNN
+    >>> from rnnzoo.layers import SkipRNN
     >>> tuple(SkipRNN(16, delays=(1, 8))(np.zeros((4, 32, 3), "float32")).shape)
     (4, 16)
 

@@ -7,7 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
-from applications.common.data import data_dir  # noqa: E402
+from rnnzoo.applications.common.data import data_dir  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

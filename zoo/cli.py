@@ -12,7 +12,7 @@ import sys
 
 
 def _list(args):
-    from zoo.loading import entry, list_models
+    from rnnzoo.zoo.loading import entry, list_models
 
     names = list_models()
     if not names:
@@ -25,7 +25,7 @@ def _list(args):
 
 
 def _info(args):
-    from zoo.loading import info
+    from rnnzoo.zoo.loading import info
 
     print(json.dumps(info(args.name), indent=2, ensure_ascii=False))
     return 0
@@ -33,8 +33,8 @@ def _info(args):
 
 def _generate(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from applications.char_shakespeare.generate import check_sampling, generate_text
-    from zoo.loading import entry, load
+    from rnnzoo.applications.char_shakespeare.generate import check_sampling, generate_text
+    from rnnzoo.zoo.loading import entry, load
 
     check_sampling(args.length, args.temperature, args.top_k)  # before the slow model load
     model_entry = entry(args.name)
@@ -48,9 +48,9 @@ def _generate(args):
 
 def _chat(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
-    from applications.seq2seq_chat.decoding import check_decoding
-    from zoo.loading import entry, load
+    from rnnzoo.applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
+    from rnnzoo.applications.seq2seq_chat.decoding import check_decoding
+    from rnnzoo.zoo.loading import entry, load
 
     decoding = dict(method=args.method, temperature=args.temperature, top_k=args.top_k,
                     beam_width=args.beam_width, alpha=args.alpha, seed=args.seed)
@@ -83,12 +83,12 @@ def _denoise(args):
     if args.primary or args.reference or args.out:
         if not (args.primary and args.reference and args.out):
             raise ValueError("--primary, --reference and --out go together (or use --scenario)")
-        from applications.noise_cancellation.files import denoise_files
+        from rnnzoo.applications.noise_cancellation.files import denoise_files
 
         fs = denoise_files(args.primary, args.reference, args.out, method=args.method or "nlms", fs=args.fs)
         print(f"wrote {args.out} ({fs:g} Hz, method {args.method or 'nlms'})")
         return 0
-    from applications.noise_cancellation import denoise
+    from rnnzoo.applications.noise_cancellation import denoise
 
     argv = ["--scenario", args.scenario or "ecg"] + (["--methods", args.method] if args.method else [])
     argv += (["--plot", args.plot] if args.plot else []) + (["--seconds", str(args.seconds)] if args.seconds else [])
@@ -102,8 +102,8 @@ def _transcribe(args):
         raise ValueError(f"--beam must be a positive integer, got {args.beam}")
     if not os.path.isfile(args.file):  # before the slow model load
         raise FileNotFoundError(f"Audio file not found: {args.file}")
-    from applications.speech_ctc.decode import transcribe_file
-    from zoo.loading import entry, load
+    from rnnzoo.applications.speech_ctc.decode import transcribe_file
+    from rnnzoo.zoo.loading import entry, load
 
     model_entry = entry(args.name)
     if model_entry.get("task") != "speech-recognition":
@@ -118,8 +118,8 @@ def _transcribe(args):
 
 def _caption(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from applications.image_captioning import caption, data
-    from zoo.loading import entry, load
+    from rnnzoo.applications.image_captioning import caption, data
+    from rnnzoo.zoo.loading import entry, load
 
     caption.check_beam_size(args.beam)  # before the slow model load
     if args.demo == bool(args.image):

@@ -6,7 +6,7 @@ import importlib
 import warnings
 from pathlib import Path
 
-from zoo.registry import MODELS
+from rnnzoo.zoo.registry import MODELS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 # Where downloaded weights are cached; None is Keras's own (~/.keras, under models/).

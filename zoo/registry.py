@@ -1,6 +1,6 @@
 """The pretrained models of the zoo, one entry (a dict) per model.
 
-An entry is data, read by `zoo.loading` (the one function that builds models
+An entry is data, read by `rnnzoo.zoo.loading` (the one function that builds models
 from entries) and the `rnnzoo` CLI:
     builder      "module:function" returning a compiled model from `config`
     config       everything the builder needs, vocabulary included
@@ -13,7 +13,7 @@ MODELS = {
     "shakespeare-char": {
         "description": "Character-level language model of tiny-shakespeare: 2 x 384 PeepholeLSTM",
         "task": "text-generation",
-        "builder": "applications.char_shakespeare.model:build",
+        "builder": "rnnzoo.applications.char_shakespeare.model:build",
         "config": {
             "vocabulary": "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
             "rnn": "peephole",
@@ -30,7 +30,7 @@ MODELS = {
             "seq_len": 100,
             "how": "model.evaluate over the last 10 % of the corpus cut into non-overlapping 100-character windows, each read from a zero state",
         },
-        "command": "python -m applications.char_shakespeare.train --checkpoint-dir checkpoints/shakespeare-char --save zoo/weights/shakespeare-char.weights.h5",
+        "command": "python -m rnnzoo.applications.char_shakespeare.train --checkpoint-dir checkpoints/shakespeare-char --save zoo/weights/shakespeare-char.weights.h5",
         "parameters": 1902337,
         "weights": {
             "file": "shakespeare-char.weights.h5",
@@ -42,7 +42,7 @@ MODELS = {
     "spoken-digits-ctc": {
         "description": "Speech recognition of spoken digit sequences: conv + 2 x Bidirectional GRU(96), character-level CTC",
         "task": "speech-recognition",
-        "builder": "applications.speech_ctc.model:build",
+        "builder": "rnnzoo.applications.speech_ctc.model:build",
         "config": {
             "alphabet": " 'abcdefghijklmnopqrstuvwxyz",
             "rnn": "gru",
@@ -76,7 +76,7 @@ MODELS = {
             "subset_wer_greedy": 0.03643724696356275,
             "subset_long_wer_greedy": 0.01858736059479554,
             "how": (
-                "python -m applications.speech_ctc.evaluate: corpus WER/CER (total edits / reference words) over 500 "
+                "python -m rnnzoo.applications.speech_ctc.evaluate: corpus WER/CER (total edits / reference words) over 500 "
                 "utterances of 1-7 digits and 200 of 8-10 digits (longer than any training utterance) built from the "
                 "test takes 0-4 with seed 2026; greedy and beam-search (width 8) CTC decoding of the same logits. "
                 "long_*: the 8-10 digit set; subset_*: the first 60 utterances of each set (the test's quick check)"
@@ -93,7 +93,7 @@ MODELS = {
                 "ten 8-10 digit recordings one at a time (second run)"
             ),
         },
-        "command": "python -m applications.speech_ctc.train --checkpoint-dir checkpoints/spoken-digits-ctc --save zoo/weights/spoken-digits-ctc.weights.h5",
+        "command": "python -m rnnzoo.applications.speech_ctc.train --checkpoint-dir checkpoints/spoken-digits-ctc --save zoo/weights/spoken-digits-ctc.weights.h5",
         "parameters": 327005,
         "weights": {
             "file": "spoken-digits-ctc.weights.h5",
@@ -105,7 +105,7 @@ MODELS = {
     "shapes-captioner": {
         "description": "Image captioning of procedural shape scenes: small CNN + soft attention (Show, Attend and Tell) + LSTM",
         "task": "image-captioning",
-        "builder": "applications.image_captioning.model:build",
+        "builder": "rnnzoo.applications.image_captioning.model:build",
         "config": {
             "vocabulary": [
                 "<pad>", "<unk>", "<start>", "<end>", "a", "and", "there", "is", "to", "the", "of", "left", "right",
@@ -151,7 +151,7 @@ MODELS = {
             ),
         },
         "command": (
-            "python -m applications.image_captioning.train --checkpoint-dir checkpoints/shapes-captioner "
+            "python -m rnnzoo.applications.image_captioning.train --checkpoint-dir checkpoints/shapes-captioner "
             "--save checkpoints/shapes-captioner.weights.h5 --metrics-json runs/shapes-captioner.json "
             "&& cp checkpoints/shapes-captioner.weights.h5 zoo/weights/"
         ),
@@ -166,7 +166,7 @@ MODELS = {
     "chatterbot-seq2seq": {
         "description": "Chat bot: bidirectional LSTM encoder, LSTM decoder, Luong attention, copy mechanism (ChatterBot corpus)",
         "task": "chat",
-        "builder": "applications.seq2seq_chat.model:build",
+        "builder": "rnnzoo.applications.seq2seq_chat.model:build",
         "config": {
             "rnn": "lstm",
             "attention": "luong",
@@ -342,7 +342,7 @@ MODELS = {
             "bleu_retrieval": 0.3757,
             "how": "perplexity: exp of the mean negative log-likelihood per word of the 259 held-out replies (teacher forcing, [end] included, padding excluded, replies cut to 39 words, words seen once in training as [UNK]) given their prompts; reply_only_perplexity: the same for a reply-only LM (the same embedding, decoder, combine and output layers, no encoder or attention; 1,006,732 parameters) trained by the same command with the same budget; ratio = perplexity / reply_only_perplexity; the _seen and _novel figures split the held-out pairs into the 106 whose prompt and reply also form a training pair (1,516 words) and the 153 others (1,479 words); the _novel_first_word, _novel_from_prompt and _novel_other figures split the novel words into each reply's first word (153), its other words that occur in the prompt (156) and the rest (1,170, [end] included); the _in_vocabulary figures leave out the 258 held-out [UNK] targets. BLEU: sacrebleu corpus BLEU-4 (13a, unsmoothed) over the 165 distinct held-out prompts, all their held-out replies as references, lower-cased punctuation-split words; greedy, beam (width 4, GNMT length penalty alpha 0.6), and the retrieval baseline (the reply of the TF-IDF cosine-nearest training prompt)",
         },
-        "command": "python -m applications.seq2seq_chat.train --copy --baseline-lm --checkpoint-dir checkpoints/chatterbot-seq2seq --save zoo/weights/chatterbot-seq2seq.weights.h5 --report runs/chatterbot-seq2seq.json --heatmap runs/chatterbot-seq2seq-attention.png",
+        "command": "python -m rnnzoo.applications.seq2seq_chat.train --copy --baseline-lm --checkpoint-dir checkpoints/chatterbot-seq2seq --save zoo/weights/chatterbot-seq2seq.weights.h5 --report runs/chatterbot-seq2seq.json --heatmap runs/chatterbot-seq2seq-attention.png",
         "parameters": 2255117,
         "weights": {
             "file": "chatterbot-seq2seq.weights.h5",

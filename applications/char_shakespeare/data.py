@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from applications.common.data import data_path
+from rnnzoo.applications.common.data import data_path
 
 # The standard split (nanoGPT's shakespeare_char): first 90 % train, last 10 % validation.
 TRAIN_FRACTION = 0.9

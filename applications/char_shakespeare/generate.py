@@ -8,8 +8,8 @@ calls: the prompt is read once, then each new character costs one step.
 import numpy as np
 import tensorflow as tf
 
-from applications.char_shakespeare import model as char_model
-from applications.char_shakespeare.data import Vocabulary
+from rnnzoo.applications.char_shakespeare import model as char_model
+from rnnzoo.applications.char_shakespeare.data import Vocabulary
 
 
 def check_sampling(length, temperature, top_k):
@@ -40,7 +40,7 @@ def generate_text(model, config, prompt="\n", length=500, temperature=1.0, top_k
     """`prompt` followed by `length` sampled characters.
 
     Args:
-        model: A trained char model (from `model.build` or `zoo.load`).
+        model: A trained char model (from `model.build` or `rnnzoo.zoo.load`).
         config: Its builder arguments, including `vocabulary`.
         prompt: Priming text; every character must be in the vocabulary.
             Empty means a newline, the corpus's natural start of a speech.

@@ -4,7 +4,7 @@ import math
 
 import keras
 
-import layers
+from rnnzoo import layers
 
 # The recurrent layers a user can pick, by name; each factory takes (units, **rnn_kwargs).
 RECURRENT_LAYERS = {

@@ -6,9 +6,9 @@ peephole LSTM (or any recurrent layer of rnnzoo or Keras), then generate text.
 
 Run it:
 
-    python -m applications.char_shakespeare.train                # the zoo's shakespeare-char recipe
-    python -m applications.char_shakespeare.train --rnn lstm     # the same with keras.layers.LSTM
-    python -m applications.char_shakespeare.train --smoke        # end to end in well under a minute
+    python -m rnnzoo.applications.char_shakespeare.train                # the zoo's shakespeare-char recipe
+    python -m rnnzoo.applications.char_shakespeare.train --rnn lstm     # the same with keras.layers.LSTM
+    python -m rnnzoo.applications.char_shakespeare.train --smoke        # end to end in well under a minute
 
 Copy this file as a template: every constant below is a flag.
 """
@@ -24,10 +24,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from applications.char_shakespeare import data, model as char_model  # noqa: E402
-from applications.char_shakespeare.generate import generate_text  # noqa: E402
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
+from rnnzoo.applications.char_shakespeare import data, model as char_model  # noqa: E402
+from rnnzoo.applications.char_shakespeare.generate import generate_text  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
 
 SEQ_LEN = 100  # characters per training window: the truncated-BPTT length
 BATCH_SIZE = 64  # windows per step

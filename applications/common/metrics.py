@@ -15,7 +15,7 @@ def nrmse(y_true, y_pred, norm="var"):
 
     Example:
 
-    >>> from applications.common.metrics import nrmse
+    >>> from rnnzoo.applications.common.metrics import nrmse
     >>> round(nrmse([0.0, 2.0, 0.0, 2.0], [0.1, 2.1, -0.1, 1.9]), 6)
     0.1
     """
@@ -62,7 +62,7 @@ def snr_improvement_db(clean, noisy, cleaned, skip=0):
     Example:
 
     >>> import numpy as np
-    >>> from applications.common.metrics import snr_improvement_db
+    >>> from rnnzoo.applications.common.metrics import snr_improvement_db
     >>> clean = np.sin(np.arange(1000) * 0.1)
     >>> noise = np.random.default_rng(0).normal(size=1000)
     >>> round(snr_improvement_db(clean, clean + noise, clean + 0.1 * noise), 6)
@@ -131,7 +131,7 @@ def corpus_bleu(hypotheses, references, max_order=4):
 
     Example:
 
-    >>> from applications.common.metrics import corpus_bleu
+    >>> from rnnzoo.applications.common.metrics import corpus_bleu
     >>> corpus_bleu(["a red circle", "the cat sat on the mat"], [["a red circle"], ["the cat sat on the mat", "a cat sat"]])
     1.0
     >>> round(corpus_bleu(["a blue circle"], [["a red circle"]], max_order=1), 4)

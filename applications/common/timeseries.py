@@ -27,7 +27,7 @@ def mackey_glass(n_timesteps, tau=17, a=0.2, b=0.1, n=10, x0=1.2, h=1.0, substep
 
     Example:
 
-    >>> from applications.common.timeseries import mackey_glass
+    >>> from rnnzoo.applications.common.timeseries import mackey_glass
     >>> series = mackey_glass(2000)
     >>> series.shape, round(float(series.min()), 2), round(float(series.max()), 2)
     ((2000, 1), 0.42, 1.32)

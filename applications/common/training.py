@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras
-from layers.base import check_positive_int
+from rnnzoo.layers.base import check_positive_int
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 LR_SCHEDULES = ("constant", "cosine")

@@ -11,8 +11,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from applications.image_captioning import data, scenes
-from applications.image_captioning.data import Vocabulary
+from rnnzoo.applications.image_captioning import data, scenes
+from rnnzoo.applications.image_captioning.data import Vocabulary
 
 # Words a caption may never contain: <pad>, <unk>, <start>.
 _NEVER = (0, 1, 2)
@@ -152,7 +152,7 @@ class Captioner:
 # ---------------------------------------------------------------------------
 def bleu_scores(hypotheses, references):
     """Corpus BLEU-1 .. BLEU-4 (sacrebleu, multi-reference), as {"bleu1": .., "bleu4": ..}."""
-    from applications.common.metrics import corpus_bleu
+    from rnnzoo.applications.common.metrics import corpus_bleu
 
     return {f"bleu{n}": round(corpus_bleu(hypotheses, references, max_order=n), 4) for n in range(1, 5)}
 

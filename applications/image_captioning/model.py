@@ -16,8 +16,8 @@ Training feeds the true previous word (teacher forcing). Inference
 import keras
 from keras import ops
 
-import layers
-from layers.base import check_rate
+from rnnzoo import layers
+from rnnzoo.layers.base import check_rate
 
 DECODERS = ("attention", "init-state")
 BACKBONES = ("small-cnn", "mobilenetv3", "efficientnet")

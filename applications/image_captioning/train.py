@@ -7,11 +7,11 @@ scenes with colour/shape pairings never seen in training. Flickr8k and COCO work
 
 Run it:
 
-    python -m applications.image_captioning.train                      # the zoo's shapes-captioner recipe
-    python -m applications.image_captioning.train --rnn peephole       # rnnzoo's peephole LSTM as the decoder
-    python -m applications.image_captioning.train --decoder init-state # Show and Tell: no attention
-    python -m applications.image_captioning.train --flickr8k ~/Flickr8k --image-size 128
-    python -m applications.image_captioning.train --smoke              # end to end in well under a minute
+    python -m rnnzoo.applications.image_captioning.train                      # the zoo's shapes-captioner recipe
+    python -m rnnzoo.applications.image_captioning.train --rnn peephole       # rnnzoo's peephole LSTM as the decoder
+    python -m rnnzoo.applications.image_captioning.train --decoder init-state # Show and Tell: no attention
+    python -m rnnzoo.applications.image_captioning.train --flickr8k ~/Flickr8k --image-size 128
+    python -m rnnzoo.applications.image_captioning.train --smoke              # end to end in well under a minute
 
 Copy this file as a template: every constant below is a flag.
 """
@@ -29,9 +29,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
-from applications.image_captioning import caption, data, model as captioning_model, scenes  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
+from rnnzoo.applications.image_captioning import caption, data, model as captioning_model, scenes  # noqa: E402
 
 IMAGE_SIZE = 64  # pixels per side
 TRAIN_IMAGES, VALIDATION_IMAGES, TEST_IMAGES = 12000, 300, 500  # procedural scenes per split

@@ -8,9 +8,9 @@ readout learns online by recursive least squares.
 
 Run it:
 
-    python -m applications.noise_cancellation.denoise                      # ECG with drifting mains, all methods
-    python -m applications.noise_cancellation.denoise --scenario helicopter --plot heli.png
-    python -m applications.noise_cancellation.denoise --smoke              # end to end in a few seconds
+    python -m rnnzoo.applications.noise_cancellation.denoise                      # ECG with drifting mains, all methods
+    python -m rnnzoo.applications.noise_cancellation.denoise --scenario helicopter --plot heli.png
+    python -m rnnzoo.applications.noise_cancellation.denoise --smoke              # end to end in a few seconds
 
 Copy this file as a template: every constant below is a flag.
 """
@@ -22,9 +22,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from applications.noise_cancellation import scenarios  # noqa: E402
-from applications.noise_cancellation.cancellers import METHODS  # noqa: E402
-from applications.noise_cancellation.evaluation import figures, format_table, methods_for, options_for, plot, run_method  # noqa: E402
+from rnnzoo.applications.noise_cancellation import scenarios  # noqa: E402
+from rnnzoo.applications.noise_cancellation.cancellers import METHODS  # noqa: E402
+from rnnzoo.applications.noise_cancellation.evaluation import figures, format_table, methods_for, options_for, plot, run_method  # noqa: E402
 
 SCENARIO = "ecg"  # ecg (drifting mains + harmonics), ecg-linear, ecg50hz (real hum), helicopter
 SECONDS = 60.0  # length of the synthetic scenarios

@@ -4,8 +4,8 @@ import time
 
 import numpy as np
 
-from applications.common.metrics import band_attenuation_db, snr_db, stoi
-from applications.noise_cancellation.cancellers import make_canceller
+from rnnzoo.applications.common.metrics import band_attenuation_db, snr_db, stoi
+from rnnzoo.applications.noise_cancellation.cancellers import make_canceller
 
 # Step sizes and lengths tried when a linear or Volterra filter is "best tuned" on a scenario.
 TUNING_GRIDS = {
@@ -125,7 +125,7 @@ def plot(scenario, outputs, path, skip_seconds=5.0):
     from matplotlib import pyplot as plt
     from scipy import signal
 
-    from applications.common.metrics import residual_curve_db
+    from rnnzoo.applications.common.metrics import residual_curve_db
 
     fs = scenario.fs
     fig, axes = plt.subplots(3, 1, figsize=(10, 11))

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from applications.noise_cancellation.cancellers import cancel
-from applications.noise_cancellation.evaluation import write_atomically
-from applications.noise_cancellation.scenarios import read_audio
+from rnnzoo.applications.noise_cancellation.cancellers import cancel
+from rnnzoo.applications.noise_cancellation.evaluation import write_atomically
+from rnnzoo.applications.noise_cancellation.scenarios import read_audio
 
 TEXT_SUFFIXES = (".csv", ".txt", ".dat")
 

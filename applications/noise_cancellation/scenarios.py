@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from applications.common.data import data_path
+from rnnzoo.applications.common.data import data_path
 
 
 @dataclass

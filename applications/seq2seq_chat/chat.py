@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from applications.seq2seq_chat.decoding import Decoder, check_decoding
-from applications.seq2seq_chat.text import SEP, UNK_ID, Tokenizer, detokenize, encoder_input
+from rnnzoo.applications.seq2seq_chat.decoding import Decoder, check_decoding
+from rnnzoo.applications.seq2seq_chat.text import SEP, UNK_ID, Tokenizer, detokenize, encoder_input
 
 
 @dataclasses.dataclass
@@ -25,7 +25,7 @@ class ChatBot:
     """Answers text with a trained chat model.
 
     Args:
-        model: A trained chat model (`model.build` or `zoo.load("chatterbot-seq2seq")`).
+        model: A trained chat model (`model.build` or `rnnzoo.zoo.load("chatterbot-seq2seq")`).
         config: Its builder arguments: `vocabulary`, `max_prompt_len`,
             `max_reply_len`, `context`.
     """

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from applications.common.data import data_path
+from rnnzoo.applications.common.data import data_path
 
 # Hold out 10 % of conversations (not pairs: the turns of one conversation
 # stay on one side) in an order fixed by this seed.

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from applications.seq2seq_chat.model import inference_models
-from applications.seq2seq_chat.text import END_ID, PAD_ID, SEP_ID, START_ID, UNK_ID
+from rnnzoo.applications.seq2seq_chat.model import inference_models
+from rnnzoo.applications.seq2seq_chat.text import END_ID, PAD_ID, SEP_ID, START_ID, UNK_ID
 
 # Never generated: padding, the unknown word, and the tokens only inputs hold.
 BANNED_IDS = [PAD_ID, UNK_ID, START_ID, SEP_ID]

@@ -7,8 +7,8 @@ from collections import Counter
 
 import numpy as np
 
-from applications.common.metrics import corpus_bleu
-from applications.seq2seq_chat.text import PAD_ID, SEP_ID
+from rnnzoo.applications.common.metrics import corpus_bleu
+from rnnzoo.applications.seq2seq_chat.text import PAD_ID, SEP_ID
 
 
 def word_log_likelihoods(model, inputs, targets, batch_size=64):

@@ -30,9 +30,9 @@ prompt" test.
 import keras
 from keras import ops
 
-import layers
-from layers.base import check_positive_int, check_rate
-from applications.seq2seq_chat.text import PAD_ID
+from rnnzoo import layers
+from rnnzoo.layers.base import check_positive_int, check_rate
+from rnnzoo.applications.seq2seq_chat.text import PAD_ID
 
 # The recurrent layers a user can pick, by name; each takes (units, **kwargs).
 RECURRENT_LAYERS = {

@@ -8,10 +8,10 @@ nearest-neighbour retrieval baseline; chat with it.
 
 Run it:
 
-    python -m applications.seq2seq_chat.train --baseline-lm       # the zoo's chatterbot-seq2seq recipe
-    python -m applications.seq2seq_chat.train --attention bahdanau --rnn gru
-    python -m applications.seq2seq_chat.train --cornell PATH      # Cornell Movie-Dialogs instead
-    python -m applications.seq2seq_chat.train --smoke             # end to end in well under a minute
+    python -m rnnzoo.applications.seq2seq_chat.train --baseline-lm       # the zoo's chatterbot-seq2seq recipe
+    python -m rnnzoo.applications.seq2seq_chat.train --attention bahdanau --rnn gru
+    python -m rnnzoo.applications.seq2seq_chat.train --cornell PATH      # Cornell Movie-Dialogs instead
+    python -m rnnzoo.applications.seq2seq_chat.train --smoke             # end to end in well under a minute
 
 Copy this file as a template: every constant below is a flag.
 """
@@ -30,10 +30,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
-from applications.seq2seq_chat import data, evaluate, model as chat_model, text  # noqa: E402
-from applications.seq2seq_chat.chat import ChatBot, save_attention_heatmap  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.training import TrainingConfig, make_dataset, save_weights, train  # noqa: E402
+from rnnzoo.applications.seq2seq_chat import data, evaluate, model as chat_model, text  # noqa: E402
+from rnnzoo.applications.seq2seq_chat.chat import ChatBot, save_attention_heatmap  # noqa: E402
 
 UNITS = 256  # decoder size; each encoder direction has as many
 EMBEDDING_DIM = 128  # one word embedding for encoder and decoder

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from applications.common.data import data_path
-from applications.speech_ctc import audio as audio_lib
-from applications.speech_ctc.text import ALPHABET, DIGIT_WORDS, encode, normalise
+from rnnzoo.applications.common.data import data_path
+from rnnzoo.applications.speech_ctc import audio as audio_lib
+from rnnzoo.applications.speech_ctc.text import ALPHABET, DIGIT_WORDS, encode, normalise
 
 FSDD_NAME = re.compile(r"^(\d)_([a-z]+)_(\d+)\.wav$")
 TEST_TAKES = range(0, 5)  # FSDD's official test split

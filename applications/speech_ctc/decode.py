@@ -6,9 +6,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from applications.speech_ctc import audio as audio_lib
-from applications.speech_ctc.model import output_frames
-from applications.speech_ctc.text import ALPHABET, decode
+from rnnzoo.applications.speech_ctc import audio as audio_lib
+from rnnzoo.applications.speech_ctc.model import output_frames
+from rnnzoo.applications.speech_ctc.text import ALPHABET, decode
 
 CHUNK_SECONDS = 20.0  # longer recordings are cut into pieces about this long (training saw up to ~8 s)
 CUT_SEARCH_SECONDS = 4.0  # each cut falls at the quietest 10 ms in the last seconds of a piece

@@ -1,7 +1,7 @@
 """Word and character error rates of a CTC model on FSDD's test takes (0-4), never trained on.
 
-    python -m applications.speech_ctc.evaluate                       # the zoo's spoken-digits-ctc
-    python -m applications.speech_ctc.evaluate --weights my.weights.h5
+    python -m rnnzoo.applications.speech_ctc.evaluate                       # the zoo's spoken-digits-ctc
+    python -m rnnzoo.applications.speech_ctc.evaluate --weights my.weights.h5
 
 Two test sets, both built from the test takes with a fixed seed: 1-7 digit
 sequences (the lengths trained on) and 8-10 digit sequences (longer than
@@ -13,10 +13,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.speech_ctc import data  # noqa: E402
-from applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
-from applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.speech_ctc import data  # noqa: E402
+from rnnzoo.applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
+from rnnzoo.applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
 
 TEST_SEED = 2026
 TEST_SETS = {"1-7 digits": (1, 7), "8-10 digits": (8, 10)}
@@ -49,7 +49,7 @@ def main(argv=None):
     parser.add_argument("--beam", type=positive_int, default=BEAM)
     args = parser.parse_args(argv)
 
-    from zoo.loading import entry, load
+    from rnnzoo.zoo.loading import entry, load
 
     model = load(args.name, weights=args.weights or True)
     _, _, test_clips = data.split_fsdd(data.read_fsdd())

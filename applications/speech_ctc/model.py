@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
-import layers
-from applications.speech_ctc.audio import NUM_MELS, SAMPLE_RATE
-from applications.speech_ctc.text import ALPHABET
-from layers.base import check_fraction, check_positive_int
+from rnnzoo import layers
+from rnnzoo.applications.speech_ctc.audio import NUM_MELS, SAMPLE_RATE
+from rnnzoo.applications.speech_ctc.text import ALPHABET
+from rnnzoo.layers.base import check_fraction, check_positive_int
 
 TIME_STRIDE = 2  # the front end halves the frame rate: 20 ms per output frame
 

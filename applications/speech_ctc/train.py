@@ -8,11 +8,11 @@ beam search.
 
 Run it:
 
-    python -m applications.speech_ctc.train                      # the zoo's spoken-digits-ctc recipe
-    python -m applications.speech_ctc.train --rnn peephole       # the same with rnnzoo's PeepholeLSTM
-    python -m applications.speech_ctc.train --data-dir my_audio  # your WAVs + transcripts.csv
-    python -m applications.speech_ctc.train --tfds librispeech   # a tfds corpus (internet; 8 kHz model)
-    python -m applications.speech_ctc.train --smoke              # end to end in well under a minute
+    python -m rnnzoo.applications.speech_ctc.train                      # the zoo's spoken-digits-ctc recipe
+    python -m rnnzoo.applications.speech_ctc.train --rnn peephole       # the same with rnnzoo's PeepholeLSTM
+    python -m rnnzoo.applications.speech_ctc.train --data-dir my_audio  # your WAVs + transcripts.csv
+    python -m rnnzoo.applications.speech_ctc.train --tfds librispeech   # a tfds corpus (internet; 8 kHz model)
+    python -m rnnzoo.applications.speech_ctc.train --smoke              # end to end in well under a minute
 
 Copy this file as a template: every constant below is a flag.
 """
@@ -28,11 +28,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from applications.common.arguments import positive_int  # noqa: E402
-from applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
-from applications.speech_ctc import data, model as ctc_model  # noqa: E402
-from applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
-from applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
+from rnnzoo.applications.speech_ctc import data, model as ctc_model  # noqa: E402
+from rnnzoo.applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
+from rnnzoo.applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
 
 BATCH_SIZE = 32  # utterances per step (about 80 s of audio)
 STEPS_PER_EPOCH = 100  # every step draws fresh digit sequences: an epoch is 3,200 new utterances

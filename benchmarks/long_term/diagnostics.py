@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from layers import initializers
+from rnnzoo.layers import initializers
 
 INITIALIZERS = {
     "orthogonal": lambda seed: keras.initializers.Orthogonal(seed=seed),

@@ -11,8 +11,8 @@ leaky units the leak rate, set how far back a reservoir remembers.
 
 import numpy as np
 
-from layers import ReservoirCell, RidgeReadout
-from layers.reservoir import NumpyReservoir
+from rnnzoo.layers import ReservoirCell, RidgeReadout
+from rnnzoo.layers.reservoir import NumpyReservoir
 
 WASHOUT = 200
 RIDGE = 1e-8

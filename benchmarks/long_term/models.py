@@ -7,7 +7,7 @@ gradient clipping by global norm.
 
 import keras
 
-import layers
+from rnnzoo import layers
 
 # method -> (short description for the tables, layer factory(units, seed, length)).
 # The leaky and skip variants get their time scales from the sequence length:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from applications.common.arguments import positive_int
+from rnnzoo.applications.common.arguments import positive_int
 
 RESULTS_DIR = Path(__file__).parent / "results"
 
@@ -79,7 +79,17 @@ def machine():
 
     gpus = tf.config.list_physical_devices("GPU")
     accel = f"{len(gpus)} GPU" if gpus else "no GPU"
-    return f"{os.cpu_count()}-core {platform.machine()} CPU, {accel}"
+    return f"{os.cpu_count()}-core {platform.machine()} CPU ({vector_extension()}), {accel}"
+
+
+def vector_extension():
+    """The CPU's widest SIMD extension (AVX-512 or AVX2 machines both run this
+    project, and training curves differ between them in the last bits)."""
+    try:
+        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return "flags unknown"
+    return next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX")) if flag in flags), "no AVX")
 
 
 def versions():
@@ -120,7 +130,7 @@ TEST_SEED = 2**20  # one test set per task and setting, shared by every method a
 
 @functools.cache
 def _digits(frames):
-    from applications.common.data import data_path
+    from rnnzoo.applications.common.data import data_path
     from benchmarks.long_term.tasks import spoken_digits
 
     return spoken_digits(data_path("fsdd", "recordings"), frames=frames)
@@ -293,7 +303,7 @@ SALIENCY_DISTANCES = (10, 30)
 def saliency_rows(spec, quick, selection):
     """Train a small tanh RNN and LSTM char model with the same budget (and read
     the zoo's peephole LSTM), then measure how far back their saliency reaches."""
-    from applications.char_shakespeare import data as char_data
+    from rnnzoo.applications.char_shakespeare import data as char_data
     from benchmarks.long_term import saliency
 
     text = char_data.read_text()
@@ -308,7 +318,7 @@ def saliency_rows(spec, quick, selection):
                 continue
             start = time.perf_counter()
             if method == "zoo":
-                import zoo
+                from rnnzoo import zoo
 
                 model, steps = zoo.load("shakespeare-char"), None
             else:

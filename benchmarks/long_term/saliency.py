@@ -8,7 +8,7 @@ model over many windows: the share of the saliency that lies more than
 `distance` characters back.
 
 `char_model` builds the small tanh RNN and LSTM the benchmark trains with the
-same budget; the zoo's 2 × 384 peephole LSTM (`zoo.load("shakespeare-char")`)
+same budget; the zoo's 2 × 384 peephole LSTM (`rnnzoo.zoo.load("shakespeare-char")`)
 is measured too, with its own, much longer training.
 """
 

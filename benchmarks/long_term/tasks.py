@@ -7,7 +7,7 @@ arrays, x of shape (n, T, features). None of them needs a download except
 
 import numpy as np
 
-from layers.base import check_positive_int
+from rnnzoo.layers.base import check_positive_int
 
 # MSE of always answering 1 on the adding problem: the variance of a sum of two
 # independent U(0, 1) numbers, 2/12.

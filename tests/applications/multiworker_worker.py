@@ -6,7 +6,7 @@ Usage: TF_CONFIG=... python -m tests.applications.multiworker_worker OUT.npz CHE
 
 import sys
 
-from applications.common import training
+from rnnzoo.applications.common import training
 
 # The collective ops MultiWorkerMirroredStrategy needs are set up only before
 # any other TensorFlow operation runs, so the strategy comes first.

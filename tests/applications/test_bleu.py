@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from applications.common.metrics import corpus_bleu
+from rnnzoo.applications.common.metrics import corpus_bleu
 
 
 def test_bleu2_with_clipping_and_brevity_penalty():

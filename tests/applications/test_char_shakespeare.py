@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from applications.char_shakespeare import data, model as char_model
-from applications.char_shakespeare.generate import generate_text
+from rnnzoo.applications.char_shakespeare import data, model as char_model
+from rnnzoo.applications.char_shakespeare.generate import generate_text
 
 TEXT = "to be or not to be, that is the question.\n" * 20
 CONFIG = {"vocabulary": "".join(sorted(set(TEXT))), "rnn": "peephole", "units": 16, "num_layers": 2, "embedding_dim": 8}
@@ -108,7 +108,7 @@ def test_sampling_is_repeatable_under_a_seed_and_checks_its_arguments():
 
 
 def test_training_script_smoke_run_saves_weights_that_reload(tmp_path, capsys):
-    from applications.char_shakespeare import train
+    from rnnzoo.applications.char_shakespeare import train
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(TEXT * 30)
@@ -122,7 +122,7 @@ def test_training_script_smoke_run_saves_weights_that_reload(tmp_path, capsys):
 
 
 def test_training_script_refuses_an_empty_text(tmp_path):
-    from applications.char_shakespeare import train
+    from rnnzoo.applications.char_shakespeare import train
 
     empty = tmp_path / "empty.txt"
     empty.write_text("")
@@ -139,7 +139,7 @@ def test_training_command_reports_bad_data_in_one_line(tmp_path, content):
     if content is not None:
         path.write_text(content)
     done = subprocess.run(
-        [sys.executable, "-m", "applications.char_shakespeare.train", "--smoke", "--data", str(path)],
+        [sys.executable, "-m", "rnnzoo.applications.char_shakespeare.train", "--smoke", "--data", str(path)],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from applications.image_captioning import caption, data, model as captioning_model, scenes
+from rnnzoo.applications.image_captioning import caption, data, model as captioning_model, scenes
 
 WORDS = scenes.vocabulary_words()
 VOCABULARY = list(data.SPECIAL_TOKENS) + WORDS
@@ -349,7 +349,7 @@ def test_offline_imagenet_weights_give_a_clear_error(monkeypatch):
     monkeypatch.setattr("keras.applications.MobileNetV3Small", offline)
     with pytest.raises(captioning_model.PretrainedWeightsUnavailable, match="unavailable offline: use imagenet_weights=False"):
         captioning_model.build(**{**TINY, "image_size": 64}, backbone="mobilenetv3", imagenet_weights=True)
-    from applications.image_captioning import train
+    from rnnzoo.applications.image_captioning import train
 
     with pytest.raises(SystemExit, match="^train: error: ImageNet weights for backbone='mobilenetv3' could not be downloaded"):
         train.cli(["--smoke", "--backbone", "mobilenetv3", "--imagenet-weights"])
@@ -395,7 +395,7 @@ def test_bleu_of_perfect_and_wrong_captions():
 # The training script, on scenes and through the Flickr8k loader.
 # ---------------------------------------------------------------------------
 def test_training_script_on_a_flickr8k_folder_trains_evaluates_and_saves(tmp_path):
-    from applications.image_captioning import train
+    from rnnzoo.applications.image_captioning import train
 
     folder = flickr_folder(tmp_path / "flickr")
     weights = tmp_path / "out" / "captioner.weights.h5"
@@ -408,7 +408,7 @@ def test_training_script_on_a_flickr8k_folder_trains_evaluates_and_saves(tmp_pat
 
 
 def test_training_script_reports_bad_flickr_folders_in_one_line(tmp_path):
-    from applications.image_captioning import train
+    from rnnzoo.applications.image_captioning import train
 
     folder = flickr_folder(tmp_path / "flickr", count=1, lines=["0.jpg#0\ta dog", "lost.jpg#0\ta cat"])
     with pytest.raises(SystemExit) as exit:

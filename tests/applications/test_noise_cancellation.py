@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from applications.common.metrics import band_attenuation_db, snr_db, snr_improvement_db
-from applications.noise_cancellation.cancellers import cancel, make_canceller
+from rnnzoo.applications.common.metrics import band_attenuation_db, snr_db, snr_improvement_db
+from rnnzoo.applications.noise_cancellation.cancellers import cancel, make_canceller
 
 FS = 1000.0
 def mains_case(n=3000, seed=0, harmonics=0.5):
@@ -138,7 +138,7 @@ def test_rnn_needs_a_calibration():
 
 def test_stoi_of_known_cases():
     pytest.importorskip("pystoi")
-    from applications.common.metrics import stoi
+    from rnnzoo.applications.common.metrics import stoi
 
     rng = np.random.default_rng(0)
     fs = 8000
@@ -188,7 +188,7 @@ def test_bad_inputs_name_the_problem(change, message):
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "zoo.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "rnnzoo", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_denoises_text_files_and_keeps_the_old_output_on_error(tmp_path):
@@ -229,7 +229,7 @@ def test_wav_round_trip_through_the_cli(tmp_path):
 
 
 def test_denoise_smoke_on_the_real_ecg_scenarios(shared_data, tmp_path):
-    from applications.noise_cancellation import denoise
+    from rnnzoo.applications.noise_cancellation import denoise
 
     rows = denoise.main(["--scenario", "ecg", "--smoke", "--methods", "notch,nlms,volterra,esn", "--plot", str(tmp_path / "ecg.png")])
     assert (tmp_path / "ecg.png").stat().st_size > 10_000
@@ -240,7 +240,7 @@ def test_denoise_smoke_on_the_real_ecg_scenarios(shared_data, tmp_path):
 
 @pytest.mark.slow
 def test_helicopter_scenario_is_deterministic_and_cancellable(shared_data):
-    from applications.noise_cancellation import scenarios
+    from rnnzoo.applications.noise_cancellation import scenarios
 
     a, b = scenarios.helicopter(seconds=2.0, seed=3), scenarios.helicopter(seconds=2.0, seed=3)
     np.testing.assert_array_equal(a.primary, b.primary)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from applications.seq2seq_chat import data, decoding, evaluate, model as chat_model, text
-from applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
+from rnnzoo.applications.seq2seq_chat import data, decoding, evaluate, model as chat_model, text
+from rnnzoo.applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
 
 YAML = """categories:
 - greetings
@@ -457,7 +457,7 @@ def test_attention_heatmap_png(bot, tmp_path):
 # --------------------------------------------------------------------------
 @pytest.mark.slow
 def test_training_script_smoke_run_with_context_and_baseline(tmp_path):
-    from applications.seq2seq_chat import train
+    from rnnzoo.applications.seq2seq_chat import train
 
     corpus = tmp_path / "corpus"
     conversations = "".join(f"- - hello number {i % 7}\n  - hi, number {i % 7}!\n  - how are you?\n" for i in range(60))
@@ -471,7 +471,7 @@ def test_training_script_smoke_run_with_context_and_baseline(tmp_path):
 
 
 def test_training_script_refuses_malformed_yaml(tmp_path):
-    from applications.seq2seq_chat import train
+    from rnnzoo.applications.seq2seq_chat import train
 
     write_corpus(tmp_path, "conversations:\n- - a\n  - b\n  c: d\n", "bad.yml")
     with pytest.raises(ValueError, match=r"Malformed YAML in .*bad\.yml, line 4"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from applications.speech_ctc import audio, data, decode, model as ctc_model, text
+from rnnzoo.applications.speech_ctc import audio, data, decode, model as ctc_model, text
 
 RATE = 8000
 
@@ -213,7 +213,7 @@ def test_every_recurrent_layer_builds_a_model_at_half_the_frame_rate(rnn):
 @pytest.mark.parametrize("rnn", ["gru", pytest.param("peephole", marks=pytest.mark.slow)])
 def test_smoke_training_run_saves_finite_weights(tmp_path, shared_data, rnn):
     # Batches of varying length through one trace: peephole's fused loop with time unknown when traced.
-    from applications.speech_ctc import train
+    from rnnzoo.applications.speech_ctc import train
 
     figures = train.main(["--smoke", "--rnn", rnn, "--save", str(tmp_path / "m.weights.h5")])
     assert set(figures) == {None, 8} and all(np.isfinite(w) for w in figures.values())
@@ -222,7 +222,7 @@ def test_smoke_training_run_saves_finite_weights(tmp_path, shared_data, rnn):
 
 @pytest.mark.slow
 def test_smoke_training_run_on_a_folder_of_recordings(tmp_path):
-    from applications.speech_ctc import train
+    from rnnzoo.applications.speech_ctc import train
 
     rows = ["file,transcript"]
     for k in range(20):  # 2 held out for validation

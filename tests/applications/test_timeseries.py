@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from applications.common.metrics import nrmse
-from applications.common.timeseries import mackey_glass
+from rnnzoo.applications.common.metrics import nrmse
+from rnnzoo.applications.common.timeseries import mackey_glass
 
 
 def test_equilibrium_history_stays_at_the_fixed_point():

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import keras
-from applications.common.training import TrainingConfig, make_dataset, make_strategy, train
+from rnnzoo.applications.common.training import TrainingConfig, make_dataset, make_strategy, train
 from tests.applications.multiworker_worker import (
     build_regression_model,
     regression_arrays,

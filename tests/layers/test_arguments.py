@@ -1,9 +1,13 @@
 """Bad arguments get a ValueError that names the argument and the value received."""
 
+import json
+import re
+
+import numpy as np
 import pytest
 
-import layers
-from layers.initializers import IRNN
+from rnnzoo import layers
+from rnnzoo.layers.initializers import IRNN
 
 BAD = [
     (lambda: layers.LeakyRNN(4, leak_rate=0.0), r"leak_rate.*\(0, 1\].*0\.0"),
@@ -29,4 +33,54 @@ BAD = [
 @pytest.mark.parametrize("make,message", BAD, ids=[m for _, m in BAD])
 def test_bad_argument_is_named(make, message):
     with pytest.raises(ValueError, match=message):
+        make()
+
+
+# Every layer takes its `units` the same way: Python and numpy integers, nothing else.
+UNIT_FACTORIES = {
+    "PeepholeLSTM": lambda u: layers.PeepholeLSTM(u),
+    "LeakyRNN": lambda u: layers.LeakyRNN(u),
+    "SkipRNN": lambda u: layers.SkipRNN(u),
+    "JordanRNN": lambda u: layers.JordanRNN(u, output_units=2),
+    "IRNN": lambda u: layers.IRNN(u),
+    "NPRNN": lambda u: layers.NPRNN(u),
+    "Reservoir": lambda u: layers.Reservoir(u),
+    "DeepReservoir": lambda u: layers.DeepReservoir(u),
+    "EchoStateNetwork": lambda u: layers.EchoStateNetwork(u),
+}
+unit_layers = pytest.mark.parametrize("name", sorted(UNIT_FACTORIES))
+
+
+@unit_layers
+@pytest.mark.parametrize("units", [8, np.int64(8), np.int32(8)])
+def test_python_and_numpy_integer_units_are_accepted(name, units):
+    config = UNIT_FACTORIES[name](units).get_config()
+    assert config["units"] == 8
+    json.dumps(config)  # a numpy integer kept in the config would not serialise
+
+
+@unit_layers
+@pytest.mark.parametrize("units", [True, 2.5, "8", 0, -3, np.float64(8.0), None])
+def test_units_that_are_not_positive_integers_are_refused(name, units):
+    with pytest.raises(ValueError, match=rf"units.*{re.escape(repr(units))}"):
+        UNIT_FACTORIES[name](units)
+
+
+@pytest.mark.parametrize("gain", [float("nan"), float("inf"), -float("inf"), True, None])
+def test_non_finite_or_non_numeric_gain_is_refused(gain):
+    with pytest.raises(ValueError, match="gain"):
+        IRNN(gain=gain)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: layers.Reservoir(8, spectral_radius=float("inf")),
+        lambda: layers.Reservoir(8, spectral_radius=float("nan")),
+        lambda: layers.Reservoir(8, input_scaling=float("inf")),
+        lambda: layers.LeakyRNN(4, leak_rate=float("nan")),
+    ],
+)
+def test_non_finite_scales_are_refused(make):
+    with pytest.raises(ValueError, match="spectral_radius|input_scaling|leak_rate"):
         make()

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import keras
-import layers
-from applications.common.timeseries import mackey_glass
-from layers import EchoStateNetwork, RidgeReadout, RLSReadout
-from layers.reservoir import NumpyReservoir
+from rnnzoo import layers
+from rnnzoo.applications.common.timeseries import mackey_glass
+from rnnzoo.layers import EchoStateNetwork, RidgeReadout, RLSReadout
+from rnnzoo.layers.reservoir import NumpyReservoir
 
 
 @pytest.fixture(scope="module")

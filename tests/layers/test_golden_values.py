@@ -7,7 +7,7 @@ states must agree to 1e-5 in float32.
 import numpy as np
 import pytest
 
-import layers
+from rnnzoo import layers
 
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 TOL = 1e-5

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import keras
-import layers
+from rnnzoo import layers
 
 UNITS, FEATURES, STEPS = 5, 3, 7
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import keras
-import layers
-from layers.initializers import IRNN, NPRNN
+from rnnzoo import layers
+from rnnzoo.layers.initializers import IRNN, NPRNN
 
 
 def simple_rnn_twin(layer, x):

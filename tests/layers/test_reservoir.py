@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-import layers
-from layers.initializers import spectral_radius
-from layers.reservoir import NumpyReservoir, reservoir_matrices
+from rnnzoo import layers
+from rnnzoo.layers.initializers import spectral_radius
+from rnnzoo.layers.reservoir import NumpyReservoir, reservoir_matrices
 
 
 def sequences(batch=2, steps=40, features=3, seed=0):

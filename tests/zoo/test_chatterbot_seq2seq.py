@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-import zoo
-from applications.seq2seq_chat import data, evaluate, text
-from zoo.cli import main
+from rnnzoo import zoo
+from rnnzoo.applications.seq2seq_chat import data, evaluate, text
+from rnnzoo.zoo.cli import main
 
 NAME = "chatterbot-seq2seq"
 
@@ -21,7 +21,7 @@ def model():
 def held_out():
     """The held-out pairs as the training script made them, from the entry's config,
     and which of them also are training pairs."""
-    from applications.seq2seq_chat.train import arrays
+    from rnnzoo.applications.seq2seq_chat.train import arrays
 
     config = zoo.info(NAME)["config"]
     training, validation = data.split_conversations(data.read_chatterbot())
@@ -45,7 +45,7 @@ def test_entry_records_how_it_was_made():
 
 
 def test_bundled_model_reproduces_its_recorded_perplexity(model, held_out, shared_data):
-    from applications.seq2seq_chat.train import held_out_figures
+    from rnnzoo.applications.seq2seq_chat.train import held_out_figures
 
     entry = zoo.info(NAME)
     _, ((prompts, replies), targets), seen = held_out
@@ -60,7 +60,7 @@ def test_bundled_model_reproduces_its_recorded_perplexity(model, held_out, share
 
 @pytest.mark.slow
 def test_bundled_model_reproduces_its_recorded_bleu(model, held_out, shared_data):
-    from applications.seq2seq_chat.chat import ChatBot
+    from rnnzoo.applications.seq2seq_chat.chat import ChatBot
 
     config, metric = zoo.info(NAME)["config"], zoo.info(NAME)["metric"]
     pairs, _, _ = held_out
@@ -106,7 +106,7 @@ def test_chat_once_truncates_very_long_input_and_says_so(capsys, tmp_path):
 
 
 def test_chat_repl_answers_then_exits_cleanly_at_end_of_input():
-    done = subprocess.run([sys.executable, "-m", "zoo.cli", "chat", "--method", "greedy"], input="Hello\n\nWhat is AI?\n",
+    done = subprocess.run([sys.executable, "-m", "rnnzoo", "chat", "--method", "greedy"], input="Hello\n\nWhat is AI?\n",
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.count("bot> ") == 2 and "(bot: Empty input: type a sentence)" in done.stdout

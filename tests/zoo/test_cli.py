@@ -4,23 +4,23 @@ import subprocess
 import sys
 
 
-from zoo import MODELS, list_models
-from zoo.cli import main
+from rnnzoo.zoo import MODELS, list_models
+from rnnzoo.zoo.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "zoo.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "rnnzoo", *args], capture_output=True, text=True)
 
 
 def test_list_prints_no_models_yet_when_the_zoo_is_empty(capsys, monkeypatch):
-    monkeypatch.setattr("zoo.loading.MODELS", {})
+    monkeypatch.setattr("rnnzoo.zoo.loading.MODELS", {})
     assert main(["list"]) == 0
     assert capsys.readouterr().out.strip() == "no models yet"
 
 
 def test_list_prints_each_registered_model(capsys, monkeypatch):
     fake = {"tiny-demo": {"description": "a demo entry"}}
-    monkeypatch.setattr("zoo.loading.MODELS", fake)
+    monkeypatch.setattr("rnnzoo.zoo.loading.MODELS", fake)
     assert main(["list"]) == 0
     assert capsys.readouterr().out.split() == ["tiny-demo", "a", "demo", "entry"]
 
@@ -39,6 +39,6 @@ def test_help_and_unknown_command():
 
 def test_list_does_not_import_tensorflow():
     # `rnnzoo list` must answer fast: no TensorFlow import on that path.
-    code = "import sys; from zoo.cli import main; main(['list']); print('tensorflow' in sys.modules)"
+    code = "import sys; from rnnzoo.zoo.cli import main; main(['list']); print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
     assert out[-1] == "False"

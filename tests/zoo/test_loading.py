@@ -1,17 +1,17 @@
-"""zoo.load / zoo.info on a tiny entry the test makes: weights, sha256, URL cache, errors."""
+"""rnnzoo.zoo.load / zoo.info on a tiny entry the test makes: weights, sha256, URL cache, errors."""
 
 import numpy as np
 import pytest
 
-import zoo
-from zoo import loading
-from zoo.cli import main
+from rnnzoo import zoo
+from rnnzoo.zoo import loading
+from rnnzoo.zoo.cli import main
 
 VOCABULARY = "\n abcdefgh"
 TINY = {
     "description": "a tiny char model made by the test",
     "task": "text-generation",
-    "builder": "applications.char_shakespeare.model:build",
+    "builder": "rnnzoo.applications.char_shakespeare.model:build",
     "config": {"vocabulary": VOCABULARY, "rnn": "peephole", "units": 8, "num_layers": 1, "embedding_dim": 4},
 }
 

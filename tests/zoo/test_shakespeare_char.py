@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-import zoo
-from applications.char_shakespeare import data
+from rnnzoo import zoo
+from rnnzoo.applications.char_shakespeare import data
 
 NAME = "shakespeare-char"
 
@@ -48,7 +48,7 @@ def test_fine_tuning_with_fit_lowers_the_loss_on_a_new_text(model):
 
 def test_generate_command_from_the_readme_runs_offline():
     done = subprocess.run(
-        [sys.executable, "-m", "zoo.cli", "generate", NAME, "--prompt", "ROMEO:", "--length", "80", "--temperature", "0.8", "--seed", "0"],
+        [sys.executable, "-m", "rnnzoo", "generate", NAME, "--prompt", "ROMEO:", "--length", "80", "--temperature", "0.8", "--seed", "0"],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-500:]

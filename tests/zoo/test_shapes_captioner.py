@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import zoo
-from applications.image_captioning import caption, scenes
-from zoo.cli import main as rnnzoo
+from rnnzoo import zoo
+from rnnzoo.applications.image_captioning import caption, scenes
+from rnnzoo.zoo.cli import main as rnnzoo
 
 NAME = "shapes-captioner"
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile
 
-import zoo
-from applications.speech_ctc import data, evaluate
-from applications.speech_ctc.audio import SAMPLE_RATE
-from zoo import cli
+from rnnzoo import zoo
+from rnnzoo.applications.speech_ctc import data, evaluate
+from rnnzoo.applications.speech_ctc.audio import SAMPLE_RATE
+from rnnzoo.zoo import cli
 
 NAME = "spoken-digits-ctc"
 
@@ -71,7 +71,7 @@ def test_transcribe_command_from_the_readme_runs_offline(test_clips, tmp_path, s
     audio, words = spoken(test_clips, SAID)
     soundfile.write(tmp_path / "digits.wav", audio, SAMPLE_RATE, subtype="PCM_16")
     done = subprocess.run(
-        [sys.executable, "-m", "zoo.cli", "transcribe", str(tmp_path / "digits.wav"), "--beam", "8"],
+        [sys.executable, "-m", "rnnzoo", "transcribe", str(tmp_path / "digits.wav"), "--beam", "8"],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-500:]

@@ -1,0 +1,5 @@
+"""`python -m rnnzoo ...` is the `rnnzoo` command."""
+
+from rnnzoo.zoo.cli import main
+
+raise SystemExit(main())
