@@ -100,6 +100,28 @@ def check_sequence_shape(layer_name, shape, input_dim=None):
         )
 
 
+def float64_supported():
+    """Whether Keras computes float64 layers in float64 on this backend.
+
+    Only on TensorFlow: Keras 3's type promotion maps float64 to float32 on the
+    other backends (`keras.backend.result_type("float64", float)` is float32
+    there, as in JAX without x64), so `ops.tanh` of a float64 tensor is float32
+    on JAX and PyTorch even with `jax_enable_x64`.
+    """
+    return keras.backend.result_type("float64", float) == "float64"
+
+
+def check_dtype_supported(layer_name, dtype):
+    """Refuse a float64 layer where Keras would silently compute it in float32."""
+    name = keras.dtype_policies.get(dtype).compute_dtype if dtype is not None else None
+    if name == "float64" and not float64_supported():
+        raise ValueError(
+            f"{layer_name}: Keras computes float64 layers in float32 on the {keras.backend.backend()} "
+            "backend (its type promotion maps float64 to float32 outside TensorFlow), so this layer would "
+            f"silently lose precision. Use dtype='float32', or the TensorFlow backend. Received: dtype={dtype!r}"
+        )
+
+
 # --------------------------------------------------------------------------
 # The cell.
 # --------------------------------------------------------------------------
@@ -147,6 +169,7 @@ class RecurrentCell(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_supported(type(self).__name__, kwargs.get("dtype"))
         self.units = check_positive_int("units", units)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -160,7 +183,9 @@ class RecurrentCell(keras.layers.Layer):
         self.bias_constraint = keras.constraints.get(bias_constraint)
         self.dropout = check_rate("dropout", dropout)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+        # Below 2**31: on PyTorch a SeedGenerator keeps its seed in an int32 (no
+        # uint32 there), and the reservoirs' derived seeds reach 2**32.
+        self.seed_generator = keras.random.SeedGenerator(seed=None if seed is None else int(seed) % 2**31)
         self.input_dim = None
         # True while a sequence layer runs this cell: it has applied dropout
         # already, with one mask per sequence.

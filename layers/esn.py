@@ -7,7 +7,15 @@ import numpy as np
 from keras import ops
 from threadpoolctl import ThreadpoolController
 
-from rnnzoo.layers.base import check_fraction, check_non_negative, check_positive, check_positive_int, check_sequence_shape
+from rnnzoo.layers.base import (
+    check_dtype_supported,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+    check_positive_int,
+    check_sequence_shape,
+    float64_supported,
+)
 from rnnzoo.layers.reservoir import DeepReservoir, NumpyReservoir, Reservoir, _check_seed
 
 
@@ -260,8 +268,15 @@ class EchoStateNetwork(keras.Model):
         include_input: Whether the readout also sees u_t.
         ridge: Default L2 penalty of `fit_readout`.
         seed: Non-negative integer, or None to draw one (kept in the config).
-        dtype: Defaults to "float64", as reservoirpy: a readout fitted with a
-            small ridge has large weights that float32 would round.
+        dtype: None (the default) is "float64", as in reservoirpy (a readout
+            fitted with a small ridge has large weights that float32 would
+            round), where Keras computes float64: on TensorFlow. On JAX and
+            PyTorch Keras's type promotion turns float64 into float32, so there
+            None is "float32" (the reservoir and readout weights are stored,
+            and `call`, `predict` and `fit` compute, in float32; `run`,
+            `fit_readout`, `fit_online` and `generate` still compute the states
+            and the solve in float64 numpy), and an explicit "float64" is
+            refused with a ValueError.
 
     Example:
 
@@ -296,9 +311,12 @@ class EchoStateNetwork(keras.Model):
         include_input=False,
         ridge=1e-6,
         seed=None,
-        dtype="float64",
+        dtype=None,
         **kwargs,
     ):
+        if dtype is None:
+            dtype = "float64" if float64_supported() else "float32"
+        check_dtype_supported("EchoStateNetwork", dtype)
         super().__init__(dtype=dtype, **kwargs)
         self.depth = check_positive_int("depth", depth)
         self.output_dim = None if output_dim is None else check_positive_int("output_dim", output_dim)

@@ -25,6 +25,11 @@ import functools
 
 from keras import ops
 
+# Where `keras.ops.custom_gradient` can carry this function (three outputs, one
+# upstream gradient each). On PyTorch, Keras's custom_gradient hands backward a
+# single output's gradient, so there PeepholeLSTM runs Keras's loop over its cell.
+FUSED_BACKENDS = ("tensorflow", "jax")
+
 # Steps the loops may run ahead (TF: parallel_iterations); measured best on CPU.
 LOOP_UNROLL = 4
 
@@ -77,7 +82,9 @@ def peephole_recurrence(masked):
         xs = (xp, mask) if masked else (xp,)
         (_, h_last, c_last), (gates, hs, cs) = _scan(forward_step, (ops.zeros_like(xp[0]), h0, c0), xs)
 
-        def grad(d_hs, d_h_last, d_c_last, variables=None):
+        def grad(*upstream, variables=None):
+            # TensorFlow passes one upstream gradient per output; JAX one tuple of them.
+            d_hs, d_h_last, d_c_last = upstream[0] if len(upstream) == 1 else upstream
             h_prev = ops.concatenate([h0[None], hs[:-1]], axis=0)
             c_prev = ops.concatenate([c0[None], cs[:-1]], axis=0)
             i, f, g, o = ops.split(gates, 4, axis=-1)

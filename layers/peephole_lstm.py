@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
-from rnnzoo.layers.peephole_bptt import peephole_recurrence
+from rnnzoo.layers.peephole_bptt import FUSED_BACKENDS, peephole_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -117,8 +117,8 @@ class PeepholeLSTMCell(RecurrentCell):
 class PeepholeLSTM(RecurrentLayer):
     """Peephole LSTM layer (Gers & Schmidhuber 2000): `PeepholeLSTMCell` over a sequence.
 
-    Update and weights: see `PeepholeLSTMCell`. On the TensorFlow backend,
-    with the default activations in float32 and `unroll=False`, the layer
+    Update and weights: see `PeepholeLSTMCell`. On the TensorFlow and JAX
+    backends, with the default activations in float32 and `unroll=False`, the layer
     computes the input term x_t W + b for the whole sequence in one matmul and
     runs a fused loop with a hand-written backward pass
     (`rnnzoo.layers.peephole_bptt`) whose per-step work is the recurrent matmul and
@@ -169,11 +169,14 @@ class PeepholeLSTM(RecurrentLayer):
             *initial_state,
             ops.zeros((1,), x.dtype) if take is None else take,
         )
-        if take is not None:
-            # Keras's outputs at masked steps: zeros, or the last real output
-            # (zeros until the first real step, whatever the initial state).
+        if take is not None and self.zero_output_for_mask:
+            hs = hs * take
+        elif take is not None and keras.backend.backend() == "tensorflow":
+            # Keras's outputs at masked steps are the last real output. Before the
+            # first real step TensorFlow's loop gives zeros, whatever the initial
+            # state; JAX's gives the initial h, which `hs` already holds there.
             started = ops.cast(ops.cumsum(take, axis=0) > 0, hs.dtype)
-            hs = hs * (take if self.zero_output_for_mask else started)
+            hs = hs * started
         last_output = hs[-1]
         outputs = ops.transpose(hs, (1, 0, 2)) if self.return_sequences else last_output[:, None]
         return last_output, outputs, [h, c]
@@ -181,7 +184,7 @@ class PeepholeLSTM(RecurrentLayer):
     def _fused_loop_applies(self):
         cell = self.cell
         return (
-            keras.backend.backend() == "tensorflow"
+            keras.backend.backend() in FUSED_BACKENDS
             and not self.unroll
             and self.compute_dtype == "float32"
             and cell.activation is keras.activations.tanh

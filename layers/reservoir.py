@@ -388,8 +388,10 @@ class DeepReservoirCell(RecurrentCell):
             )
         ]
         self.projection_size = layer_units[0]
-        self.state_size = layer_units
-        self.output_size = sum(layer_units)
+        # One state, all layers' states concatenated: it equals the output, which
+        # is where every Keras backend's masked loop looks for the previous output.
+        self.layer_units = layer_units
+        self.state_size = self.output_size = sum(layer_units)
 
     def build(self, input_shape):
         self.cells[0].build(input_shape)
@@ -401,13 +403,17 @@ class DeepReservoirCell(RecurrentCell):
         return self.cells[0].project_inputs(inputs)
 
     def step(self, z, states, training=False):
+        state = states[0] if isinstance(states, (list, tuple)) else states
+        cuts = np.cumsum(self.layer_units)[:-1].tolist()
+        previous = ops.split(state, cuts, axis=-1) if cuts else [state]
         outputs = []
         for k, cell in enumerate(self.cells):
             if k > 0:
                 z = cell.project_inputs(outputs[-1])
-            x, _ = cell.step(z, [states[k]])
+            x, _ = cell.step(z, [previous[k]])
             outputs.append(x)
-        return ops.concatenate(outputs, axis=-1), outputs
+        output = ops.concatenate(outputs, axis=-1)
+        return output, [output]
 
     def numpy_layers(self):
         return [spec for cell in self.cells for spec in cell.numpy_layers()]
@@ -437,7 +443,8 @@ class DeepReservoir(RecurrentLayer):
         output: [x¹_t, …, xᴸ_t] concatenated
 
     Frozen by default, like `Reservoir`. With `return_state` the layer returns
-    the output and one state per layer.
+    `[output, state]`, the state being all layers' states concatenated (equal
+    to the last output; split it by `units` for the layers').
 
     Args:
         units, depth, spectral_radius, leak_rate, input_scaling, inter_scaling,

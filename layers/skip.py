@@ -29,9 +29,12 @@ class SkipRNNCell(RecurrentCell):
     instead of T. `delays=(d,)` drops the short connections, leaving d
     interleaved chains that each run at a slow time scale.
 
-    The state is one vector holding the last max(delays) hidden states,
-    newest first: [h_{t-1}, h_{t-2}, ..., h_{t-D}]. `recurrent_kernel` stacks
-    the U_d in the order of the sorted delays: shape (len(delays)·units, units).
+    The state holds the last D = max(delays) hidden states, newest first, as
+    two tensors: h_{t-1} (the previous output, which is where every Keras
+    backend's masked loop looks for it) and, when D > 1, the older ones
+    [h_{t-2}, ..., h_{t-D}] in one vector of (D − 1)·units. `recurrent_kernel`
+    stacks the U_d in the order of the sorted delays: shape
+    (len(delays)·units, units).
 
     Args:
         units: Positive integer, dimensionality of h.
@@ -62,14 +65,15 @@ class SkipRNNCell(RecurrentCell):
         self.activation = keras.activations.get(activation)
         self.max_delay = self.delays[-1]
         self.projection_size = self.output_size = self.units
-        self.state_size = self.max_delay * self.units
+        self.state_size = [self.units] if self.max_delay == 1 else [self.units, (self.max_delay - 1) * self.units]
 
     def build(self, input_shape):
         self.add_input_weights(input_shape)
         self.recurrent_kernel = self.add_recurrent_weight((len(self.delays) * self.units, self.units))
 
     def step(self, z, states, training=False):
-        history = states[0] if isinstance(states, (list, tuple)) else states
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        history = states[0] if len(states) == 1 else ops.concatenate(states, axis=-1)  # [h_{t-1}, ..., h_{t-D}]
         u = self.units
         delayed = [history[:, (d - 1) * u : d * u] for d in self.delays]
         delayed = delayed[0] if len(delayed) == 1 else ops.concatenate(delayed, axis=-1)
@@ -77,7 +81,7 @@ class SkipRNNCell(RecurrentCell):
         # Shift the history: h_t becomes the newest entry, h_{t-D} falls off.
         if self.max_delay == 1:
             return h, [h]
-        return h, [ops.concatenate([h, history[:, : (self.max_delay - 1) * u]], axis=-1)]
+        return h, [h, history[:, : (self.max_delay - 1) * u]]
 
     def get_config(self):
         config = {"delays": list(self.delays), "activation": keras.activations.serialize(self.activation)}
@@ -95,8 +99,10 @@ class SkipRNN(RecurrentLayer):
         delays, activation, use_bias, kernel/recurrent/bias initializer,
         regularizer and constraint, dropout, seed: as in `SkipRNNCell`.
         return_sequences, return_state, go_backwards, stateful, unroll,
-        zero_output_for_mask: as in `keras.layers.RNN`. The returned state is
-        the history [h_{t}, ..., h_{t-D+1}] of shape (batch, max(delays)·units).
+        zero_output_for_mask: as in `keras.layers.RNN`. With `return_state`
+        the layer returns `[output, h_t]`, and with max(delays) = D > 1
+        `[output, h_t, [h_{t-1}, ..., h_{t-D+1}]]`, the second state of shape
+        (batch, (D − 1)·units).
 
     Example:
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rnnzoo import layers
+from tests.layers.backend import to_numpy
 
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 TOL = 1e-5
@@ -58,8 +59,9 @@ def skip_reference(x, w, delays):
         h = np.tanh(x[:, t] @ w["kernel"] + sum(past[-d] @ U_d[d] for d in delays) + w["bias"])
         past.append(h)
     outputs = np.stack(past[max(delays) :], 1)
-    history = np.concatenate(past[::-1][: max(delays)], axis=1)  # newest first
-    return outputs, [history]
+    newest_first = past[::-1][: max(delays)]
+    # The layer's states: h_t, then (with max delay D > 1) [h_{t-1}, ..., h_{t-D+1}] in one vector.
+    return outputs, [newest_first[0]] + ([np.concatenate(newest_first[1:], axis=1)] if max(delays) > 1 else [])
 
 
 def jordan_reference(x, w):
@@ -123,9 +125,9 @@ def test_matches_numpy_reference(name):
     weights = randomize(layer, rng)
     outputs, *states = layer(x)
     expected_outputs, expected_states = reference(x.astype("float64"), weights)
-    np.testing.assert_allclose(np.asarray(outputs), expected_outputs, rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(to_numpy(outputs), expected_outputs, rtol=TOL, atol=TOL)
     for got, expected in zip(states, expected_states, strict=True):
-        np.testing.assert_allclose(np.asarray(got), expected, rtol=TOL, atol=TOL)
+        np.testing.assert_allclose(to_numpy(got), expected, rtol=TOL, atol=TOL)
 
 
 def test_peephole_cell_alone_matches_reference():
@@ -138,4 +140,4 @@ def test_peephole_cell_alone_matches_reference():
     rnn(x)
     weights = randomize(rnn, rng)
     expected, _ = peephole_lstm_reference(x.astype("float64"), weights)
-    np.testing.assert_allclose(np.asarray(rnn(x)), expected, rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(to_numpy(rnn(x)), expected, rtol=TOL, atol=TOL)

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from rnnzoo import layers
+from rnnzoo.layers.base import float64_supported
 from rnnzoo.layers.initializers import spectral_radius
 from rnnzoo.layers.reservoir import NumpyReservoir, reservoir_matrices
+from tests.layers.backend import to_numpy
 
 
 def sequences(batch=2, steps=40, features=3, seed=0):
@@ -14,7 +16,7 @@ def sequences(batch=2, steps=40, features=3, seed=0):
 
 def weights(cell):
     """(w_in, bias, w) of a built ReservoirCell, as float64 numpy."""
-    return tuple(np.asarray(v, "float64") for v in (cell.kernel, cell.bias, cell.recurrent_kernel))
+    return tuple(to_numpy(v, "float64") for v in (cell.kernel, cell.bias, cell.recurrent_kernel))
 
 
 def reservoir_reference(u, w_in, bias, w, leak):
@@ -32,7 +34,7 @@ def test_spectral_radius_is_the_requested_one(units, radius):
     # 40 units take numpy's dense path, 300 ARPACK's; the check is a dense eigendecomposition.
     cell = layers.ReservoirCell(units, spectral_radius=radius, seed=5)
     cell.build((None, 2))
-    eigenvalues = np.linalg.eigvals(np.asarray(cell.recurrent_kernel, "float64"))
+    eigenvalues = np.linalg.eigvals(to_numpy(cell.recurrent_kernel, "float64"))
     assert abs(np.abs(eigenvalues).max() - radius) < 1e-3
 
 
@@ -91,11 +93,15 @@ def test_layer_matches_the_equation(leak):
     np.testing.assert_allclose(got, expected, atol=1e-5)
     np.testing.assert_allclose(NumpyReservoir(layer.cell).run(u)[0], expected, atol=1e-12)
 
+# float64 layers: Keras computes them in float64 on TensorFlow only (see layers.base.float64_supported).
+float64_only = pytest.mark.skipif(not float64_supported(), reason="Keras computes float64 in float32 on this backend")
 
+
+@float64_only
 def test_leak_rate_one_is_the_plain_update():
     u = sequences(batch=1)
     layer = layers.Reservoir(25, leak_rate=1.0, seed=4, return_sequences=True, dtype="float64")
-    out = np.asarray(layer(u))
+    out = to_numpy(layer(u))
     w_in, bias, w = weights(layer.cell)
     x, plain = np.zeros(25), []
     for t in range(u.shape[1]):
@@ -119,6 +125,7 @@ def test_numpy_states_in_chunks_equal_states_at_once(batch, splits):
     np.testing.assert_allclose(states[0], last[0], atol=1e-13)
 
 
+@float64_only
 @pytest.mark.parametrize("connectivity", [None, 1.0])
 def test_dense_and_sparse_numpy_paths_agree_with_keras(connectivity):
     # connectivity 1.0 takes the dense mat-vec, the default the sparse one.
@@ -130,7 +137,7 @@ def test_dense_and_sparse_numpy_paths_agree_with_keras(connectivity):
 def test_deep_reservoir_is_the_stack_of_equations():
     u = sequences()
     layer = layers.DeepReservoir([30, 20], leak_rate=[0.9, 0.4], spectral_radius=[0.8, 1.2], seed=3, return_sequences=True)
-    got = np.asarray(layer(u.astype("float32")))
+    got = to_numpy(layer(u.astype("float32")))
     below = u
     expected = []
     for cell, leak in zip(layer.cell.cells, (0.9, 0.4), strict=True):
@@ -150,7 +157,7 @@ def test_deep_reservoir_of_depth_one_is_a_reservoir():
 def test_deep_layers_get_different_reservoirs():
     layer = layers.DeepReservoir(30, depth=3, seed=0)
     layer(sequences().astype("float32"))
-    recurrent = [np.asarray(cell.recurrent_kernel) for cell in layer.cell.cells]
+    recurrent = [to_numpy(cell.recurrent_kernel) for cell in layer.cell.cells]
     assert not np.allclose(recurrent[1], recurrent[2])
 
 
@@ -187,3 +194,39 @@ BAD = [
 def test_bad_argument_is_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.skipif(float64_supported(), reason="this backend computes in float64")
+def test_float64_is_refused_where_the_backend_would_run_it_in_float32():
+    for make in (
+        lambda: layers.Reservoir(8, dtype="float64"),
+        lambda: layers.DeepReservoir(8, dtype="float64"),
+        lambda: layers.EchoStateNetwork(8, dtype="float64"),
+        lambda: layers.LeakyRNN(8, dtype="float64"),
+    ):
+        with pytest.raises(ValueError, match=r"float32.*Received: dtype='float64'"):
+            make()
+    esn = layers.EchoStateNetwork(8, seed=0)  # the default: float32 here, said in its docstring
+    assert esn.dtype_policy.name == "float32" and esn.reservoir.dtype_policy.name == "float32"
+
+
+@pytest.mark.skipif(not float64_supported(), reason="Keras computes float64 in float32 on this backend")
+def test_the_echo_state_network_defaults_to_float64_where_the_backend_has_it():
+    esn = layers.EchoStateNetwork(8, seed=0)
+    esn.build((None, None, 1))
+    assert esn.dtype_policy.name == "float64"
+    assert all(w.dtype == "float64" for w in esn.reservoir.weights)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_echo_state_network_works_on_this_backend_at_its_precision(depth):
+    # Every backend: the Keras pass (predict) equals the float64 numpy pass (run)
+    # to the layer's precision, and the closed-loop forecast tracks the series.
+    series = np.sin(np.arange(1200) * 0.1)[:, None]
+    esn = layers.EchoStateNetwork(100, depth=depth, spectral_radius=1.0, leak_rate=0.5, seed=0)
+    esn.fit_readout(series[:1000], series[1:1001], ridge=1e-4, washout=100)
+    tolerance = 1e-7 if esn.dtype_policy.name == "float64" else 2e-4
+    batch = series[None, :300]
+    np.testing.assert_allclose(to_numpy(esn.predict(batch, verbose=0)), esn.run(batch, reset=True), atol=tolerance)
+    esn.run(series[None, :1000], reset=True)
+    assert np.abs(esn.generate(50) - series[1000:1050]).max() < 0.05
