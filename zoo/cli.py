@@ -6,6 +6,7 @@ status 2, never a traceback.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -150,6 +151,10 @@ def _caption(args):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="rnnzoo", description="Recurrent models for Keras 3: the zoo's pretrained models.")
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="show the backend's start-up lines on stderr (TensorFlow, CUDA), hidden by default",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     commands.add_parser("list", help="list the pretrained models").set_defaults(run=_list)
@@ -213,8 +218,36 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def _stderr_to_devnull():
+    """Point file descriptor 2 at /dev/null: the backends' C++ start-up lines
+    (absl's "All log messages before absl::InitializeLog()", CUDA probes) are
+    written there directly, past Python and past TF_CPP_MIN_LOG_LEVEL."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _start_backend_quietly():
+    # Keras imports its backend once, here, and so does TensorFlow, which the
+    # applications' data code imports whatever the backend (and which prints
+    # its start-up then). Errors still surface, as exceptions, once stderr is back.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _stderr_to_devnull():
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.run not in (_list, _info) and not args.verbose:
+        _start_backend_quietly()
     try:
         return args.run(args)
     except (ValueError, FileNotFoundError, OSError) as error:

@@ -36,7 +36,7 @@ def build(
     clipnorm=1.0,
     stateful=False,
     batch_size=None,
-    jit_compile=True,
+    jit_compile="auto",
 ):
     """A compiled char-level LM over `vocabulary` (a string of its characters).
 
@@ -50,8 +50,10 @@ def build(
             (the lecture notes' remedy for exploding gradients).
         stateful, batch_size: For generation: a stateful model with a fixed
             batch size carries its state from one call to the next.
-        jit_compile: Train with XLA (our fused PeepholeLSTM step measured
-            1.3x faster with it on a 2-core CPU; see benchmarks/char_lm_speed.py).
+        jit_compile: "auto" (the default) is Keras's choice per backend: XLA
+            on TensorFlow (our fused PeepholeLSTM step measured 1.3x faster
+            with it on a 2-core CPU; see benchmarks/char_lm_speed.py) and JAX,
+            no `torch.compile` on PyTorch (61 s for one predict there).
 
     Returns:
         A `keras.Model` from character ids (batch, time) to next-character

@@ -10,6 +10,7 @@ import pytest
 
 import keras
 from rnnzoo import layers
+from rnnzoo.layers.peephole_bptt import FUSED_BACKENDS
 from tests.layers.backend import modes, value_and_gradients, weighted_sum
 
 UNITS, FEATURES, STEPS = 5, 3, 7
@@ -36,6 +37,7 @@ def outputs_and_gradients(layer, x, mask, initial_state, mode):
     return keras.ops.convert_to_numpy(out), grads
 
 
+@pytest.mark.skipif(BACKEND not in FUSED_BACKENDS, reason="no fused loop on this backend: PeepholeLSTM runs Keras's loop")
 @pytest.mark.parametrize("mode", modes())
 @pytest.mark.parametrize(
     "masked,go_backwards,return_sequences,zero_output_for_mask,with_state",

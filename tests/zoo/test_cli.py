@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 
 from rnnzoo.zoo import MODELS, list_models
 from rnnzoo.zoo.cli import main
@@ -42,3 +43,24 @@ def test_list_does_not_import_tensorflow():
     code = "import sys; from rnnzoo.zoo.cli import main; main(['list']); print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
     assert out[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "shakespeare-char", "--length", "20", "--seed", "0"],
+        ["chat", "chatterbot-seq2seq", "--once", "Hello"],
+        ["caption", "--demo", "--out", "{tmp}/demo.png"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_subcommands_print_no_backend_start_up_lines(args, tmp_path):
+    done = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() and done.stderr == ""
+
+
+def test_verbose_brings_the_start_up_lines_back():
+    done = run_cli("--verbose", "generate", "shakespeare-char", "--length", "5", "--seed", "0")
+    assert done.returncode == 0 and done.stdout.startswith("\n")
+    assert "absl" in done.stderr or "tensorflow" in done.stderr.lower()
