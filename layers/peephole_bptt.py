@@ -29,6 +29,12 @@ from keras import ops
 # upstream gradient each). On PyTorch, Keras's custom_gradient hands backward a
 # single output's gradient, so there PeepholeLSTM runs Keras's loop over its cell.
 FUSED_BACKENDS = ("tensorflow", "jax")
+# Where it is also the faster loop, and so PeepholeLSTM's default
+# (benchmarks/layers_speed.py, 2-core AVX2 CPU, batch 64 x 100 steps, 256 units:
+# on TensorFlow 0.98x keras.layers.LSTM against 1.0x for the cell in Keras's
+# loop; on JAX XLA already fuses Keras's scan and its autodiff, and this loop
+# measured 5-11 % slower than it).
+FUSED_BY_DEFAULT = ("tensorflow",)
 
 # Steps the loops may run ahead (TF: parallel_iterations); measured best on CPU.
 LOOP_UNROLL = 4

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
-from rnnzoo.layers.peephole_bptt import FUSED_BACKENDS, peephole_recurrence
+from rnnzoo.layers.peephole_bptt import FUSED_BACKENDS, FUSED_BY_DEFAULT, peephole_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnnzoo")
@@ -117,8 +117,9 @@ class PeepholeLSTMCell(RecurrentCell):
 class PeepholeLSTM(RecurrentLayer):
     """Peephole LSTM layer (Gers & Schmidhuber 2000): `PeepholeLSTMCell` over a sequence.
 
-    Update and weights: see `PeepholeLSTMCell`. On the TensorFlow and JAX
-    backends, with the default activations in float32 and `unroll=False`, the layer
+    Update and weights: see `PeepholeLSTMCell`. With `fused_loop` on (the
+    default on TensorFlow; JAX can too), the default activations in float32
+    and `unroll=False`, the layer
     computes the input term x_t W + b for the whole sequence in one matmul and
     runs a fused loop with a hand-written backward pass
     (`rnnzoo.layers.peephole_bptt`) whose per-step work is the recurrent matmul and
@@ -133,6 +134,10 @@ class PeepholeLSTM(RecurrentLayer):
         return_sequences, return_state, go_backwards, stateful, unroll,
         zero_output_for_mask: as in `keras.layers.RNN`. With `return_state`
         the layer returns `[output, h, c]`.
+        fused_loop: "auto" (the default): the fused loop where it measured
+            faster than Keras's (TensorFlow); True: wherever it runs
+            (TensorFlow, JAX), else Keras's loop; False: always Keras's loop,
+            as `keras.layers.LSTM(use_cudnn=...)` chooses its kernel.
 
     Example:
 
@@ -148,6 +153,15 @@ class PeepholeLSTM(RecurrentLayer):
     """
 
     cell_class = PeepholeLSTMCell
+
+    def __init__(self, *args, fused_loop="auto", **kwargs):
+        if fused_loop != "auto" and not isinstance(fused_loop, bool):  # 1.0 == True, so not `in`
+            raise ValueError(f'Argument `fused_loop` must be "auto", True or False. Received: fused_loop={fused_loop!r}')
+        self.fused_loop = fused_loop
+        super().__init__(*args, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "fused_loop": self.fused_loop}
 
     def loop_over_time(self, sequences, initial_state, mask, training):
         if not self._fused_loop_applies():
@@ -184,7 +198,8 @@ class PeepholeLSTM(RecurrentLayer):
     def _fused_loop_applies(self):
         cell = self.cell
         return (
-            keras.backend.backend() in FUSED_BACKENDS
+            keras.backend.backend() in (FUSED_BY_DEFAULT if self.fused_loop == "auto" else FUSED_BACKENDS)
+            and self.fused_loop is not False
             and not self.unroll
             and self.compute_dtype == "float32"
             and cell.activation is keras.activations.tanh

@@ -47,8 +47,23 @@ def _generate(args):
     return 0
 
 
+def _require_tensorflow_backend(command):
+    """chat, transcribe and caption decode step by step through tf.function
+    (their modules say so); on another backend they would fail deep inside."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise ValueError(
+            f"`rnnzoo {command}` decodes with TensorFlow functions and needs the TensorFlow backend; "
+            f"KERAS_BACKEND is {backend!r} (unset it or set it to 'tensorflow'). "
+            "`rnnzoo generate` and the layers run on every backend."
+        )
+
+
 def _chat(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _require_tensorflow_backend("chat")
     from rnnzoo.applications.seq2seq_chat.chat import ChatBot, repl, save_attention_heatmap
     from rnnzoo.applications.seq2seq_chat.decoding import check_decoding
     from rnnzoo.zoo.loading import entry, load
@@ -99,6 +114,7 @@ def _denoise(args):
 
 def _transcribe(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _require_tensorflow_backend("transcribe")
     if args.beam is not None and args.beam < 1:
         raise ValueError(f"--beam must be a positive integer, got {args.beam}")
     if not os.path.isfile(args.file):  # before the slow model load
@@ -119,6 +135,7 @@ def _transcribe(args):
 
 def _caption(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _require_tensorflow_backend("caption")
     from rnnzoo.applications.image_captioning import caption, data
     from rnnzoo.zoo.loading import entry, load
 

@@ -1,4 +1,8 @@
-"""Text in, character windows out: the tiny-shakespeare corpus for a char-level LM."""
+"""Text in, character windows out: the tiny-shakespeare corpus for a char-level LM.
+
+TensorFlow: this module needs it whatever the Keras backend (tf.data windows of the corpus);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
+"""
 
 from pathlib import Path
 

@@ -19,6 +19,9 @@ a `PerReplica` conversion error, reproduced with TF 2.21 / Keras 3.15), while
 `strategy.run` over the model with `tf.GradientTape` and the Keras optimizer
 works. The runner uses that one step for every strategy, so the single-device
 path is the multi-worker path, and keeps Keras callbacks for everything else.
+
+TensorFlow: this module needs it whatever the Keras backend (the runner is built on tf.distribute strategies, tf.data and tf.train checkpoints);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import dataclasses

@@ -2,6 +2,9 @@
 
 Inference runs the trained model's own layers one word at a time: the
 encoder once per image, then `decoder.step` per word, each a `tf.function`.
+
+TensorFlow: this module needs it whatever the Keras backend (tf.io and tf.image decode and resize the image, decoder steps are traced with tf.function);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import tempfile

@@ -4,6 +4,9 @@ Every source ends as the same pair, which the rest of the application uses:
 
     images      uint8 array (count, size, size, 3)
     references  one list of caption strings per image
+
+TensorFlow: this module needs it whatever the Keras backend (tf.data pipelines and tf.image decoding);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import re

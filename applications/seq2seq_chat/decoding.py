@@ -5,6 +5,9 @@ The prompt is encoded once by the encoder model; the decoder-step model then
 takes one word and the recurrent states and returns the next word's logits,
 the attention weights over the prompt and the new states (see
 `model.inference_models`), so a reply of n words costs n steps.
+
+TensorFlow: this module needs it whatever the Keras backend (its step functions are traced with tf.function);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import math

@@ -9,6 +9,9 @@ the decoder, "[end]" closes it, "[sep]" joins the previous turn to the prompt
 in multi-turn mode. The zoo stores this list in the model's config, so a
 loaded model tokenises without the training data. The brackets are split off
 as punctuation by `standardize`, so typed text can never produce a special id.
+
+TensorFlow: this module needs it whatever the Keras backend (its standardisation and splitting are tf.strings ops);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import re

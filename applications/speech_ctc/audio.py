@@ -5,6 +5,9 @@ FSDD, speech_commands and most recorders write); other formats are read with
 `soundfile` when it is installed (the `audio` extra), else refused with a
 clear error. Resampling is `scipy.signal.resample_poly` (a polyphase
 anti-aliasing filter).
+
+TensorFlow: this module needs it whatever the Keras backend (tf.audio reads WAV and tf.signal computes the log-mel features);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import math

@@ -5,6 +5,9 @@ sequences, so an utterance here is 1-7 clips joined with short random gaps
 and gains, transcribed as words ("seven three one"). The dataset's standard
 split holds: takes 0-4 of every speaker and digit are test, never trained on.
 From the training takes 5-49 we hold out 45-49 for validation.
+
+TensorFlow: this module needs it whatever the Keras backend (tf.data pipelines of utterances);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import csv

@@ -1,4 +1,8 @@
-"""Logits to text: greedy and beam-search CTC decoding, whole datasets and single recordings."""
+"""Logits to text: greedy and beam-search CTC decoding, whole datasets and single recordings.
+
+TensorFlow: this module needs it whatever the Keras backend (tf.nn.ctc_beam_search_decoder, steps traced with tf.function);
+TensorFlow is a core dependency of rnnzoo. The layers never import it.
+"""
 
 import weakref
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import vector_extension
 from rnnzoo.applications.common.arguments import positive_int
 
 RESULTS_DIR = Path(__file__).parent / "results"
@@ -80,16 +81,6 @@ def machine():
     gpus = tf.config.list_physical_devices("GPU")
     accel = f"{len(gpus)} GPU" if gpus else "no GPU"
     return f"{os.cpu_count()}-core {platform.machine()} CPU ({vector_extension()}), {accel}"
-
-
-def vector_extension():
-    """The CPU's widest SIMD extension (AVX-512 or AVX2 machines both run this
-    project, and training curves differ between them in the last bits)."""
-    try:
-        flags = next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split()
-    except (OSError, StopIteration):
-        return "flags unknown"
-    return next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX")) if flag in flags), "no AVX")
 
 
 def versions():

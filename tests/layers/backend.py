@@ -59,8 +59,8 @@ def value_and_gradients(loss_fn, variables, inputs=(), mode="eager"):
 
 def upstream_weights(out):
     """A fixed weight per output element, so each gets its own upstream gradient."""
-    size = int(np.prod(out.shape))
-    return keras.ops.reshape(keras.ops.sin(keras.ops.arange(size, dtype=out.dtype) * 0.37), out.shape)
+    ramp = keras.ops.cast(keras.ops.arange(keras.ops.size(out)), out.dtype)  # size may be unknown when traced
+    return keras.ops.reshape(keras.ops.sin(ramp * 0.37), keras.ops.shape(out))
 
 
 def weighted_sum(out):

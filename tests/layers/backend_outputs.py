@@ -13,7 +13,12 @@ import numpy as np
 
 import keras
 from tests.layers.backend import value_and_gradients, weighted_sum
+from rnnzoo import layers
 from tests.layers.test_layer_contract import CASES, FEATURES, STEPS
+
+# The layers of the contract, and PeepholeLSTM's fused loop wherever it runs (on
+# JAX the default is Keras's loop): each backend's against TensorFlow's.
+CASES = {**CASES, "peephole_lstm_fused": lambda **kw: layers.PeepholeLSTM(5, fused_loop=True, **kw)}
 
 LENGTHS = np.array([STEPS, 5, 2, 1])
 

@@ -54,7 +54,7 @@ def test_fused_gradients_match_autodiff(mode, masked, go_backwards, return_seque
     rng = np.random.default_rng(3)
     x = rng.normal(size=(4, STEPS, FEATURES)).astype("float32")
     options = dict(go_backwards=go_backwards, return_sequences=return_sequences, zero_output_for_mask=zero_output_for_mask)
-    fused = layers.PeepholeLSTM(UNITS, **options)
+    fused = layers.PeepholeLSTM(UNITS, fused_loop=True, **options)
     fused.build((None, STEPS, FEATURES))
     assert fused._fused_loop_applies()
     for w in fused.weights:  # non-zero peepholes, so their gradients are exercised
@@ -109,3 +109,17 @@ def test_fused_gradients_when_the_length_is_unknown_at_trace_time(masked):
     expected = outputs_and_gradients(reference, x, mask, None, "eager")[1]
     for got, want in zip(gradients(x), expected):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("fused_loop", ["auto", True, False])
+def test_fused_loop_argument_chooses_the_loop(fused_loop):
+    layer = layers.PeepholeLSTM(UNITS, fused_loop=fused_loop)
+    expected = {"auto": BACKEND == "tensorflow", True: BACKEND in FUSED_BACKENDS, False: False}[fused_loop]
+    assert layer._fused_loop_applies() is expected
+    assert layers.PeepholeLSTM.from_config(layer.get_config()).fused_loop == fused_loop
+
+
+@pytest.mark.parametrize("bad", ["yes", 1.0, None])
+def test_bad_fused_loop_is_refused(bad):
+    with pytest.raises(ValueError, match="fused_loop"):
+        layers.PeepholeLSTM(UNITS, fused_loop=bad)

@@ -1,5 +1,7 @@
 """The `rnnzoo` command line."""
 
+import importlib.util
+import os
 import subprocess
 import sys
 
@@ -64,3 +66,15 @@ def test_verbose_brings_the_start_up_lines_back():
     done = run_cli("--verbose", "generate", "shakespeare-char", "--length", "5", "--seed", "0")
     assert done.returncode == 0 and done.stdout.startswith("\n")
     assert "absl" in done.stderr or "tensorflow" in done.stderr.lower()
+
+
+@pytest.mark.parametrize("args", [["chat", "--once", "Hello"], ["caption", "--demo"], ["transcribe", "x.wav"]], ids=lambda a: a[0])
+def test_tensorflow_only_subcommands_say_so_on_another_backend(args):
+    if importlib.util.find_spec("jax") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("jax is not installed under CI (it is in the `test` extra)")
+        pytest.skip("jax is not installed")
+    done = subprocess.run([sys.executable, "-m", "rnnzoo", *args], capture_output=True, text=True,
+                          env={**os.environ, "KERAS_BACKEND": "jax"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "needs the TensorFlow backend" in done.stderr
