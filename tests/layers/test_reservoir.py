@@ -230,3 +230,10 @@ def test_echo_state_network_works_on_this_backend_at_its_precision(depth):
     np.testing.assert_allclose(to_numpy(esn.predict(batch, verbose=0)), esn.run(batch, reset=True), atol=tolerance)
     esn.run(series[None, :1000], reset=True)
     assert np.abs(esn.generate(50) - series[1000:1050]).max() < 0.05
+
+
+def test_deep_reservoirs_build_for_any_seed():
+    # Derived seeds reach 2**32; on PyTorch a SeedGenerator holds its seed in an int32.
+    for seed in range(8):
+        layer = layers.DeepReservoir(10, depth=3, seed=seed)
+        assert to_numpy(layer(np.zeros((1, 3, 2), "float32"))).shape == (1, 30)

@@ -69,12 +69,20 @@ def test_verbose_brings_the_start_up_lines_back():
 
 
 @pytest.mark.parametrize("args", [["chat", "--once", "Hello"], ["caption", "--demo"], ["transcribe", "x.wav"]], ids=lambda a: a[0])
-def test_tensorflow_only_subcommands_say_so_on_another_backend(args):
+def test_tensorflow_only_subcommands_say_so_on_another_backend(args, monkeypatch, capsys):
+    import keras
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    assert main(args) == 2
+    assert "needs the TensorFlow backend; KERAS_BACKEND is 'jax'" in capsys.readouterr().err
+
+
+def test_chat_on_jax_is_refused_in_one_line():
     if importlib.util.find_spec("jax") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("jax is not installed under CI (it is in the `test` extra)")
         pytest.skip("jax is not installed")
-    done = subprocess.run([sys.executable, "-m", "rnnzoo", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "rnnzoo", "chat", "--once", "Hello"], capture_output=True, text=True,
                           env={**os.environ, "KERAS_BACKEND": "jax"})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "needs the TensorFlow backend" in done.stderr
