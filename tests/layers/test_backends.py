@@ -54,6 +54,10 @@ def require(backend):
 
 def run_under(backend, args, timeout=1200, **extra_env):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", **extra_env}
+    if backend == "jax":
+        # These small tests spend most of their time compiling: XLA's CPU backend
+        # unoptimised compiles them a quarter faster (measured 94 s against 121 s).
+        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
