@@ -68,18 +68,31 @@ def _chat(args):
     from rnnzoo.applications.seq2seq_chat.decoding import check_decoding
     from rnnzoo.zoo.loading import entry, load
 
-    decoding = dict(method=args.method, temperature=args.temperature, top_k=args.top_k,
-                    beam_width=args.beam_width, alpha=args.alpha, seed=args.seed)
+    model_entry = entry(args.name)
+    if model_entry.get("task") != "chat":
+        raise ValueError(f"{args.name!r} is not a chat model")
+    # The entry's decoding settings are the defaults; flags override them.
+    defaults = {"method": "beam", "beam_width": 4, "alpha": 0.6, "mmi_lambda": 0.5, **model_entry.get("decoding", {})}
+    decoding = dict(method=args.method or defaults["method"], temperature=args.temperature, top_k=args.top_k,
+                    top_p=args.top_p, beam_width=_or(args.beam_width, defaults["beam_width"]),
+                    alpha=_or(args.alpha, defaults["alpha"]), mmi_lambda=_or(args.mmi_lambda, defaults["mmi_lambda"]),
+                    seed=args.seed)
     check_decoding(**{k: v for k, v in decoding.items() if k != "seed"})  # before the slow model load
+    if decoding["method"] == "mmi" and "reply_lm" not in model_entry:
+        raise ValueError(f"--method mmi needs a reply-only language model, and {args.name!r} names none; "
+                         "use --method beam, greedy or sample")
     if args.once is not None and not args.once.strip():
         raise ValueError("Empty input: --once needs a sentence")
     if args.heatmap and args.once is None:
         raise ValueError("--heatmap goes with --once (the heat-map of that one reply)")
-    model_entry = entry(args.name)
-    if model_entry.get("task") != "chat":
-        raise ValueError(f"{args.name!r} is not a chat model")
-    bot = ChatBot(load(args.name, weights=args.weights or True), model_entry["config"])
+    if args.heatmap:
+        _check_output_folder("--heatmap", args.heatmap)
+    reply_lm = load(model_entry["reply_lm"]) if decoding["method"] == "mmi" else None
+    bot = ChatBot(load(args.name, weights=args.weights or True), model_entry["config"], reply_lm=reply_lm)
     if args.once is None:
+        if hasattr(sys.stdin, "reconfigure"):
+            # A line that is not UTF-8 then reaches the bot (as surrogates), which says so and goes on.
+            sys.stdin.reconfigure(errors="surrogateescape")
         return repl(bot, **decoding)
     answer = bot.reply(args.once, **decoding)
     for note in answer.notes:
@@ -92,6 +105,18 @@ def _chat(args):
             raise ValueError(str(error)) from None
         print(f"rnnzoo: attention heat-map written to {args.heatmap}", file=sys.stderr)
     return 0
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def _check_output_folder(flag, path):
+    """An output file's folder must exist: like other tools, we do not create
+    folders the user did not ask for."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag}: the folder {folder} of {path} does not exist")
 
 
 def _denoise(args):
@@ -191,13 +216,18 @@ def build_parser():
     generate.set_defaults(run=_generate)
 
     chat = commands.add_parser("chat", help="talk to a chat model (Ctrl-D to quit), or answer one line with --once")
-    chat.add_argument("name", nargs="?", default="chatterbot-seq2seq", help="default chatterbot-seq2seq")
+    chat.add_argument("name", nargs="?", default="chitchat-seq2seq",
+                      help="default chitchat-seq2seq; chatterbot-seq2seq is the older, smaller one")
     chat.add_argument("--once", metavar="TEXT", help="answer TEXT and exit (for scripts)")
-    chat.add_argument("--method", default="beam", choices=["greedy", "sample", "beam"], help="decoding (default beam)")
-    chat.add_argument("--beam-width", type=int, default=4, help="hypotheses kept by beam search")
-    chat.add_argument("--alpha", type=float, default=0.6, help="beam search's length-penalty exponent (0: none)")
-    chat.add_argument("--temperature", type=float, default=1.0, help="sampling: > 0; lower is more conservative")
+    chat.add_argument("--method", choices=["greedy", "sample", "beam", "mmi"],
+                      help="decoding; default: the model's (mmi for chitchat-seq2seq: beam search reranked by "
+                           "log p(reply | prompt) - lambda log p(reply), with its reply-only LM; beam otherwise)")
+    chat.add_argument("--beam-width", type=int, default=None, help="hypotheses kept by beam search (default: the model's)")
+    chat.add_argument("--alpha", type=float, default=None, help="beam search's length-penalty exponent (0: none)")
+    chat.add_argument("--mmi-lambda", type=float, default=None, help="mmi: the weight lambda of log p(reply), in [0, 1]")
+    chat.add_argument("--temperature", type=float, default=1.0, help="sampling: > 0 and finite; lower is more conservative")
     chat.add_argument("--top-k", type=int, default=None, help="sampling: among the k likeliest words")
+    chat.add_argument("--top-p", type=float, default=None, help="sampling: nucleus, the likeliest words holding this much probability, in (0, 1]")
     chat.add_argument("--seed", type=int, default=None, help="sampling: seed for repeatable replies")
     chat.add_argument("--heatmap", metavar="PNG", help="with --once: save the reply's attention over the prompt")
     chat.add_argument("--weights", default=None, help="a local .weights.h5 or .keras file instead of the zoo's")

@@ -1,8 +1,10 @@
 """Turn a registry entry into a compiled Keras model: the one function that reads entries."""
 
 import copy
+import functools
 import hashlib
 import importlib
+import json
 import warnings
 from pathlib import Path
 
@@ -19,11 +21,35 @@ def list_models():
 
 
 def entry(name):
-    """The registry entry of `name`; an unknown name gets the list of known ones."""
+    """The registry entry of `name`; an unknown name gets the list of known ones.
+
+    A config `vocabulary` given as a file (`{"file": ..., "sha256": ...}`, a
+    JSON list bundled beside the weights, for vocabularies too long to read
+    inline) comes back as the list itself, checked against its sha256."""
     if name not in MODELS:
         known = ", ".join(list_models()) or "none yet"
         raise ValueError(f"Unknown model {name!r}. Known models: {known}")
-    return MODELS[name]
+    model_entry = MODELS[name]
+    vocabulary = model_entry["config"].get("vocabulary")
+    if isinstance(vocabulary, dict):
+        resolved = list(_bundled_json(vocabulary["file"], vocabulary["sha256"]))
+        model_entry = {**model_entry, "config": {**model_entry["config"], "vocabulary": resolved}}
+    return model_entry
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_json(file, expected_sha256):
+    path = WEIGHTS_DIR / file
+    if not path.is_file():
+        raise FileNotFoundError(f"Zoo file not found: {path}")
+    _check_sha256(path, expected_sha256, "the registry's")
+    return tuple(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _check_sha256(path, expected, whose):
+    actual = sha256(path)
+    if actual != expected.lower():
+        raise ValueError(f"Weights file {path} is corrupt: sha256 {actual} differs from {whose} {expected}")
 
 
 def info(name):
@@ -60,9 +86,7 @@ def verified_weights_file(name):
         path = WEIGHTS_DIR / weights["file"]
     if not path.is_file():
         raise FileNotFoundError(f"Weights file of {name!r} not found: {path}")
-    actual = sha256(path)
-    if actual != weights["sha256"]:
-        raise ValueError(f"Weights file {path} is corrupt: sha256 {actual} differs from the registry's {weights['sha256']}")
+    _check_sha256(path, weights["sha256"], "the registry's")
     return path
 
 
@@ -74,15 +98,23 @@ def build(name):
     return builder(**model_entry["config"])
 
 
-def load(name, weights=True):
+def load(name, weights=True, sha256=None):
     """A pretrained model by name, compiled and ready for `model.fit`.
 
     Args:
         name: A name from `list_models()`.
         weights: True for the zoo's weights (checked against their sha256),
             False for none, or the path of a local `.weights.h5` or `.keras`
-            file holding weights for the same architecture.
+            file holding weights for the same architecture. A local file is
+            NOT verified unless `sha256` is given.
+        sha256: For a local `weights` file: its expected SHA-256 hex digest;
+            a file that differs is refused with a ValueError.
     """
+    if sha256 is not None and not (isinstance(sha256, str) and len(sha256) == 64
+                                   and all(c in "0123456789abcdefABCDEF" for c in sha256)):
+        raise ValueError(f"sha256 must be a 64-digit hex string, got {sha256!r}")
+    if sha256 is not None and not isinstance(weights, (str, Path)):
+        raise ValueError(f"sha256 checks a local weights file: pass weights=PATH with it, got weights={weights!r}")
     model = build(name)
     if weights is True:
         path = verified_weights_file(name)
@@ -94,6 +126,8 @@ def load(name, weights=True):
             raise FileNotFoundError(f"Weights file not found: {path}")
         if not path.name.endswith((".weights.h5", ".keras")):
             raise ValueError(f"Weights file must end in .weights.h5 or .keras, got {path.name!r}")
+        if sha256 is not None:
+            _check_sha256(path, sha256, "the expected")
     try:
         with warnings.catch_warnings():
             # A .keras file also holds its optimizer's state; we load weights only, on purpose.

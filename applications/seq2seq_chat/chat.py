@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnzoo.applications.seq2seq_chat.decoding import Decoder, check_decoding
+from rnnzoo.applications.seq2seq_chat.decoding import Decoder, ReplyLM, check_decoding
+from rnnzoo.applications.seq2seq_chat.model import context_turns
 from rnnzoo.applications.seq2seq_chat.text import SEP, UNK_ID, Tokenizer, detokenize, encoder_input
 
 
@@ -25,24 +26,37 @@ class ChatBot:
     """Answers text with a trained chat model.
 
     Args:
-        model: A trained chat model (`model.build` or `rnnzoo.zoo.load("chatterbot-seq2seq")`).
+        model: A trained chat model (`model.build` or `rnnzoo.zoo.load("chitchat-seq2seq")`).
         config: Its builder arguments: `vocabulary`, `max_prompt_len`,
-            `max_reply_len`, `context`.
+            `max_reply_len`, `context` (how many earlier turns it reads).
+        reply_lm: Optional reply-only language model over the same
+            vocabulary, for `method="mmi"`.
     """
 
-    def __init__(self, model, config):
+    def __init__(self, model, config, reply_lm=None):
         self.tokenizer = Tokenizer(config["vocabulary"])
         self.max_prompt_len = config.get("max_prompt_len", 24)
         self.max_reply_len = config.get("max_reply_len", 40)
-        self.context = bool(config.get("context", False))
+        self.context = context_turns(config.get("context", False))
         self.decoder = Decoder(model)
-        self.previous = None  # the bot's last reply (ids), read as context in multi-turn mode
+        self.reply_lm = ReplyLM(reply_lm, self.max_reply_len) if reply_lm is not None else None
+        # The conversation so far, as id arrays (user and bot turns in turn);
+        # the last `context` of them are read before each new prompt.
+        self.history = []
+
+    def reset(self):
+        """Forget the conversation: the next prompt is read without context."""
+        self.history = []
 
     def read(self, text):
         """(encoder ids, the words they stand for, notes) for `text`; ValueError
         for input the model cannot answer."""
         if not isinstance(text, str) or not text.strip():
             raise ValueError("Empty input: type a sentence")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes from argv or a file arrive as surrogates
+            raise ValueError(f"The input {text.strip()!r:.60} is not UTF-8 text") from None
         words = self.tokenizer.words(text)
         ids = self.tokenizer.encode(text)
         if not len(ids) or np.all(ids == UNK_ID):
@@ -53,22 +67,27 @@ class ChatBot:
             notes.append(f"unknown word{'s' * (len(unknown) > 1)} read as [UNK]: {', '.join(unknown[:8])}")
         if len(ids) > self.max_prompt_len:
             notes.append(f"input of {len(ids)} words truncated: the model reads its last {self.max_prompt_len}")
-        previous = self.previous if self.context else None
+        previous = [turn for turn in self.history[-self.context:] if len(turn)] if self.context else []
         full = encoder_input(ids, previous, self.max_prompt_len)
-        # The words the encoder read, in order: context words, [sep], prompt words.
-        read_words = ([self.tokenizer.vocabulary[i] for i in previous] + [SEP] if previous is not None and len(previous) else []) + [
-            w if i != UNK_ID else "[UNK]" for w, i in zip(words, ids)]
+        # The words the encoder read, in order: context turns each with [sep], prompt words.
+        read_words = [word for turn in previous for word in [self.tokenizer.vocabulary[i] for i in turn] + [SEP]]
+        read_words += [w if i != UNK_ID else "[UNK]" for w, i in zip(words, ids)]
         read_words = read_words[-len(full):]
         return full, read_words, notes
 
-    def reply(self, text, method="beam", temperature=1.0, top_k=None, beam_width=4, alpha=0.6, seed=None):
-        """The `Reply` to `text`; in multi-turn mode it becomes the next input's context."""
-        check_decoding(method, self.max_reply_len, temperature, top_k, beam_width, alpha)
+    def reply(self, text, method="beam", temperature=1.0, top_k=None, beam_width=4, alpha=0.6, seed=None,
+              top_p=None, mmi_lambda=0.5):
+        """The `Reply` to `text`; in multi-turn mode the prompt and the reply
+        become the next input's context."""
+        check_decoding(method, self.max_reply_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
+        if method == "mmi" and self.reply_lm is None:
+            raise ValueError("method='mmi' needs the reply-only language model: ChatBot(model, config, reply_lm=...)")
         ids, read_words, notes = self.read(text)
         reply_ids, attention = self.decoder.decode(
-            ids, method, self.max_reply_len, temperature, top_k, beam_width, alpha, seed
+            ids, method, self.max_reply_len, temperature, top_k, beam_width, alpha, seed,
+            top_p=top_p, reply_lm=self.reply_lm, mmi_lambda=mmi_lambda,
         )
-        self.previous = np.asarray(reply_ids, "int32")
+        self.history += [self.tokenizer.encode(text), np.asarray(reply_ids, "int32")]
         words = self.tokenizer.decode(reply_ids)
         return Reply(detokenize(words), words, read_words, attention, notes)
 

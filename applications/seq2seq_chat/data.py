@@ -1,13 +1,15 @@
-"""Conversations in, (prompt, reply) pairs out: the ChatterBot YAML corpus and
-the Cornell Movie-Dialogs format.
+"""Conversations in, (prompt, reply) pairs out: the Chit-Chat Challenge corpus
+(`chitchat-dataset` on PyPI, the default), the ChatterBot YAML corpus and the
+Cornell Movie-Dialogs format.
 
 A conversation is a list of turns; every two adjacent turns make one pair.
-With `context=True` a pair also carries the turn before its prompt (None for
-the first pair of a conversation), which the model reads as
-`previous [sep] prompt`.
+A pair also carries the turns before its prompt (up to `history` of them,
+oldest first), which a multi-turn model reads as `turn [sep] turn [sep] prompt`.
 """
 
 import ast
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,60 @@ SPLIT_SEED = 0
 
 CORNELL_SEPARATOR = " +++$+++ "
 CORNELL_ENCODING = "iso-8859-1"  # the encoding the corpus ships in
+
+
+# --------------------------------------------------------------------------
+# Chit-Chat Challenge (BYU PCC lab, 2018; MIT licence), from its PyPI wheel.
+# --------------------------------------------------------------------------
+def chitchat_file():
+    """The `dataset.json` inside the installed `chitchat-dataset` package."""
+    spec = importlib.util.find_spec("chitchat_dataset")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(
+            "The chitchat corpus is not installed: pip install 'rnnzoo[chat]' (it brings chitchat-dataset)"
+        )
+    return Path(spec.origin).parent / "dataset.json"
+
+
+def read_chitchat(path=None):
+    """The conversations of the Chit-Chat corpus, in the file's order.
+
+    The JSON maps a conversation id to `{"messages": [turn, ...]}`, a turn being
+    the list of messages one person sent in a row, each `{"text": ...}`. A
+    turn's messages are joined with spaces into one turn string, so every pair
+    of adjacent turns is a change of speaker. A missing or malformed file
+    raises an error naming the file (and the conversation id).
+
+    Args:
+        path: The corpus file; default: the installed package's `dataset.json`.
+    """
+    path = Path(path) if path is not None else chitchat_file()
+    if not path.is_file():
+        raise FileNotFoundError(f"Chitchat corpus file not found: {path}")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"Chitchat corpus file {path} is not UTF-8 text: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"Malformed JSON in chitchat corpus file {path}, line {error.lineno}: {error.msg}") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"Chitchat corpus file {path} must hold an object of conversations by id, got {type(document).__name__}")
+    return [_chitchat_turns(path, key, value) for key, value in document.items()]
+
+
+def _chitchat_turns(path, key, conversation):
+    turns = conversation.get("messages") if isinstance(conversation, dict) else None
+    if not isinstance(turns, list):
+        raise ValueError(f"Chitchat corpus file {path}: conversation {key} has no `messages` list")
+    result = []
+    for number, turn in enumerate(turns, start=1):
+        if not isinstance(turn, list) or not all(isinstance(m, dict) and isinstance(m.get("text"), str) for m in turn):
+            raise ValueError(
+                f"Chitchat corpus file {path}: conversation {key}, turn {number} must be a list of "
+                f"{{\"text\": ...}} messages, got {turn!r:.80}"
+            )
+        result.append(" ".join(m["text"].strip() for m in turn if m["text"].strip()))
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -144,12 +200,43 @@ def split_conversations(conversations, fraction=VALIDATION_FRACTION, seed=SPLIT_
     return train, validation
 
 
-def pairs(conversations):
-    """(previous turn or None, prompt, reply) for every adjacent pair of turns with text."""
+def split_three(conversations, fractions=(0.9, 0.05, 0.05), seed=SPLIT_SEED):
+    """(train, validation, test) conversations: a seeded permutation cut in
+    the proportions `fractions` (at least one conversation each)."""
+    if len(fractions) != 3 or any(not f > 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions!r}")
+    if len(conversations) < 3:
+        raise ValueError(f"Need at least 3 conversations for train, validation and test, got {len(conversations)}")
+    order = np.random.default_rng(seed).permutation(len(conversations))
+    validation = max(1, int(round(fractions[1] * len(conversations))))
+    test = max(1, int(round(fractions[2] * len(conversations))))
+    side = np.zeros(len(conversations), int)  # 0 train, 1 validation, 2 test
+    side[order[:validation]] = 1
+    side[order[validation : validation + test]] = 2
+    return tuple([c for c, s in zip(conversations, side) if s == k] for k in range(3))
+
+
+def pairs(conversations, history=1, max_words=None):
+    """(previous turns, prompt, reply) for every adjacent pair of turns with text.
+
+    Args:
+        history: How many turns before the prompt a pair carries. With 1 (the
+            single-context form) `previous` is that turn's string or None;
+            otherwise a tuple of up to `history` strings, oldest first.
+        max_words: Keep only pairs whose prompt and reply have at most this
+            many whitespace-separated words (None: all).
+    """
     result = []
     for conversation in conversations:
         for k in range(len(conversation) - 1):
             prompt, reply = conversation[k], conversation[k + 1]
-            if prompt and reply:
-                result.append((conversation[k - 1] if k > 0 else None, prompt, reply))
+            if not prompt or not reply:
+                continue
+            if max_words is not None and max(len(prompt.split()), len(reply.split())) > max_words:
+                continue
+            if history == 1:
+                previous = conversation[k - 1] if k > 0 else None
+            else:
+                previous = tuple(t for t in conversation[max(0, k - history) : k] if t)
+            result.append((previous, prompt, reply))
     return result

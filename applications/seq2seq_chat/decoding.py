@@ -1,5 +1,16 @@
 """Replies from a trained chat model, one word per decoder step: greedy,
-sampled (temperature, top-k) and beam search with the GNMT length penalty.
+sampled (temperature, top-k, nucleus), beam search with the GNMT length
+penalty, and beam search reranked by maximum mutual information (MMI).
+
+MMI (Li et al. 2016, "A Diversity-Promoting Objective Function for Neural
+Conversation Models", the MMI-antiLM criterion applied to the beam's N-best
+list): a candidate reply r to prompt p scores
+
+    (log p(r | p) − λ · log p(r)) / lp(|r|)
+
+with p(r) from a reply-only language model. The second term takes back the
+credit a reply gets for being likely whatever was said ("I don't know"), so
+replies that fit this prompt rise.
 
 The prompt is encoded once by the encoder model; the decoder-step model then
 takes one word and the recurrent states and returns the next word's logits,
@@ -20,10 +31,11 @@ from rnnzoo.applications.seq2seq_chat.text import END_ID, PAD_ID, SEP_ID, START_
 
 # Never generated: padding, the unknown word, and the tokens only inputs hold.
 BANNED_IDS = [PAD_ID, UNK_ID, START_ID, SEP_ID]
-METHODS = ("greedy", "sample", "beam")
+METHODS = ("greedy", "sample", "beam", "mmi")
 
 
-def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, beam_width=4, alpha=0.6):
+def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, beam_width=4, alpha=0.6,
+                   top_p=None, mmi_lambda=0.5):
     if method not in METHODS:
         raise ValueError(f"Unknown decoding method={method!r}; choose one of {list(METHODS)}")
     if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
@@ -34,8 +46,14 @@ def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, bea
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
     if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
         raise ValueError(f"beam_width must be a positive integer, got {beam_width!r}")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0:
-        raise ValueError(f"alpha (the length penalty's exponent) must be >= 0, got {alpha!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0 or not math.isfinite(alpha):
+        raise ValueError(f"alpha (the length penalty's exponent) must be a finite number >= 0, got {alpha!r}")
+    if not math.isfinite(temperature):
+        raise ValueError(f"temperature must be finite, got {temperature!r}")
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1):
+        raise ValueError(f"top_p (nucleus sampling's probability mass) must be in (0, 1], got {top_p!r}")
+    if isinstance(mmi_lambda, bool) or not isinstance(mmi_lambda, (int, float)) or not 0 <= mmi_lambda <= 1:
+        raise ValueError(f"mmi_lambda (the weight of log p(reply)) must be in [0, 1], got {mmi_lambda!r}")
 
 
 def length_penalty(length, alpha):
@@ -50,13 +68,23 @@ def log_softmax(logits):
     return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
 
 
-def sample_word(logits, temperature, top_k, rng):
-    """One id drawn from softmax(logits / temperature), among the top_k likeliest."""
+def sample_word(logits, temperature, top_k, rng, top_p=None):
+    """One id drawn from softmax(logits / temperature), among the top_k likeliest
+    and within the nucleus: the fewest likeliest words whose probabilities sum
+    to at least top_p (Holtzman et al. 2020)."""
     logits = np.asarray(logits, "float64") / temperature
     if top_k is not None and top_k < np.isfinite(logits).sum():
         logits = np.where(logits < np.sort(logits)[-top_k], -np.inf, logits)
     probabilities = np.exp(logits - logits.max())
-    return int(rng.choice(len(logits), p=probabilities / probabilities.sum()))
+    probabilities /= probabilities.sum()
+    if top_p is not None and top_p < 1:
+        order = np.argsort(-probabilities, kind="stable")
+        # Keep a word if the mass of the words before it is still short of top_p.
+        before = np.cumsum(probabilities[order]) - probabilities[order]
+        kept = np.zeros_like(probabilities)
+        kept[order[before < top_p]] = 1.0
+        probabilities = probabilities * kept / (probabilities * kept).sum()
+    return int(rng.choice(len(logits), p=probabilities))
 
 
 class Decoder:
@@ -103,9 +131,9 @@ class Decoder:
     def greedy(self, prompt_ids, max_len=40):
         return self.walk(prompt_ids, max_len)
 
-    def sample(self, prompt_ids, max_len=40, temperature=1.0, top_k=None, seed=None):
+    def sample(self, prompt_ids, max_len=40, temperature=1.0, top_k=None, seed=None, top_p=None):
         rng = np.random.default_rng(seed)
-        return self.walk(prompt_ids, max_len, lambda log_probs: sample_word(log_probs, temperature, top_k, rng))
+        return self.walk(prompt_ids, max_len, lambda log_probs: sample_word(log_probs, temperature, top_k, rng, top_p))
 
     def beam(self, prompt_ids, max_len=40, beam_width=4, alpha=0.6):
         """Beam search: `beam_width` hypotheses extended in one batch per step.
@@ -115,6 +143,23 @@ class Decoder:
         are set aside, or after `max_len` steps. Width 1 is greedy decoding.
 
         Returns (ids, attention rows) of the reply with the best score."""
+        _, _, ids, rows = self.candidates(prompt_ids, max_len, beam_width, alpha)[0]
+        return ids, rows
+
+    def mmi(self, prompt_ids, reply_lm, max_len=40, beam_width=8, alpha=0.6, mmi_lambda=0.5):
+        """Beam search's candidates reranked by MMI (see the module docstring).
+
+        Returns (ids, attention rows) of the reply with the best MMI score."""
+        found = self.candidates(prompt_ids, max_len, beam_width, alpha)
+        unconditional = reply_lm.log_probabilities([ids for _, _, ids, _ in found])
+        scores = [(log_p - mmi_lambda * log_u) / length_penalty(len(ids) + 1, alpha)
+                  for (_, log_p, ids, _), log_u in zip(found, unconditional)]
+        _, _, ids, rows = found[int(np.argmax(scores))]
+        return ids, rows
+
+    def candidates(self, prompt_ids, max_len=40, beam_width=4, alpha=0.6):
+        """The beam's finished replies (see `beam`), best first: a list of
+        (log P / lp(length), log P(reply [end] | prompt), ids, attention rows)."""
         prompts, memory, states = self._start(prompt_ids, beam_width)
         scores = np.full(beam_width, -np.inf)
         scores[0] = 0.0  # one live hypothesis at first; the copies wait at -inf
@@ -134,7 +179,7 @@ class Decoder:
                     keep.append((row, word, total[row, word], rows))
                 elif rank < beam_width:
                     length = len(histories[row]) + 1
-                    finished.append((total[row, word] / length_penalty(length, alpha), histories[row], rows))
+                    finished.append((total[row, word] / length_penalty(length, alpha), total[row, word], histories[row], rows))
             if len(finished) >= beam_width or not keep:
                 break
             keep += [(keep[0][0], keep[0][1], -np.inf, keep[0][3])] * (beam_width - len(keep))
@@ -144,19 +189,46 @@ class Decoder:
             histories = [histories[k[0]] + [k[1]] for k in keep]
             attentions = [k[3] for k in keep]
         if not finished:  # none ended within max_len: the live ones compete
-            finished = [(s / length_penalty(len(h), alpha), h, a)
+            finished = [(s / length_penalty(len(h), alpha), s, h, a)
                         for s, h, a in zip(scores, histories, attentions) if np.isfinite(s)]
-        _, ids, rows = max(finished, key=lambda f: f[0])
-        return ids, np.array(rows)
+        return [(score, raw, ids, np.array(rows)) for score, raw, ids, rows in sorted(finished, key=lambda f: -f[0])]
 
     def decode(self, prompt_ids, method="greedy", max_len=40, temperature=1.0, top_k=None,
-               beam_width=4, alpha=0.6, seed=None):
-        check_decoding(method, max_len, temperature, top_k, beam_width, alpha)
+               beam_width=4, alpha=0.6, seed=None, top_p=None, reply_lm=None, mmi_lambda=0.5):
+        check_decoding(method, max_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
         if method == "greedy":
             return self.greedy(prompt_ids, max_len)
         if method == "sample":
-            return self.sample(prompt_ids, max_len, temperature, top_k, seed)
+            return self.sample(prompt_ids, max_len, temperature, top_k, seed, top_p)
+        if method == "mmi":
+            if reply_lm is None:
+                raise ValueError("method='mmi' needs a reply-only language model (reply_lm)")
+            return self.mmi(prompt_ids, reply_lm, max_len, beam_width, alpha, mmi_lambda)
         return self.beam(prompt_ids, max_len, beam_width, alpha)
+
+
+class ReplyLM:
+    """log p(reply [end]) by a trained reply-only language model (a chat model
+    built with `conditioned=False`), for MMI reranking and ranking metrics.
+
+    Args:
+        model: The reply-only LM.
+        max_len: Its longest reply, [end] included (its `max_reply_len`).
+    """
+
+    def __init__(self, model, max_len=40):
+        self.model, self.max_len = model, max_len
+
+    def log_probabilities(self, replies, batch_size=64):
+        """log p of each reply (a list of ids, no [end]), [end] included; one
+        teacher-forced pass per batch. Replies longer than `max_len - 1` are cut."""
+        from rnnzoo.applications.seq2seq_chat.evaluate import word_log_likelihoods
+        from rnnzoo.applications.seq2seq_chat.text import decoder_arrays
+
+        if not replies:
+            return np.zeros(0)
+        inputs, targets = decoder_arrays([np.asarray(r, "int32") for r in replies], self.max_len)
+        return word_log_likelihoods(self.model, inputs, targets, batch_size).sum(axis=1)
 
 
 def sequence_log_probability(decoder, prompt_ids, reply_ids):

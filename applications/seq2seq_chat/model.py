@@ -88,7 +88,9 @@ def build(
         max_prompt_len, max_reply_len: Ids the encoder reads (the last ones of
             a longer input) and the longest reply, [end] included. Stored with
             the model so the chat bot cuts inputs as training did.
-        context: Whether the encoder reads `previous turn [sep] prompt`.
+        context: How many turns before the prompt the encoder reads, as
+            `turn [sep] turn [sep] prompt` (False or 0: the prompt alone;
+            True means 1). Stored for the chat bot, which keeps that many.
         copy: Whether the decoder can copy prompt words (pointer-generator);
             the outputs are then log-probabilities, which are their own logits.
         label_smoothing: ε of the training loss (Szegedy et al. 2016): the
@@ -103,6 +105,7 @@ def build(
     """
     check_config(rnn, attention, units, embedding_dim, dropout, max_prompt_len, max_reply_len)
     check_rate("label_smoothing", label_smoothing)
+    context_turns(context)
     parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned, copy)
     replies = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     if conditioned:
@@ -150,6 +153,15 @@ class SmoothedSparseCrossentropy(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
+
+
+def context_turns(context):
+    """The number of previous turns a `context` setting means (bool or int >= 0)."""
+    if isinstance(context, bool):
+        return int(context)
+    if isinstance(context, int) and context >= 0:
+        return context
+    raise ValueError(f"context must be a bool or a non-negative integer (turns before the prompt), got {context!r}")
 
 
 def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned, copy=False):

@@ -15,6 +15,7 @@ TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import re
+from collections import Counter
 
 import numpy as np
 import tensorflow as tf
@@ -48,20 +49,26 @@ def _vectorizer(vocabulary=None, max_tokens=None):
     )
 
 
-def build_vocabulary(texts, min_count=2):
+def build_vocabulary(texts, min_count=2, max_size=None):
     """The vocabulary of `texts`: the special tokens, then every word seen at
-    least `min_count` times, most frequent first (TextVectorization's order)."""
+    least `min_count` times, most frequent first (TextVectorization's order),
+    at most `max_size` entries in all (None: no cap)."""
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
         raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+    if max_size is not None and (isinstance(max_size, bool) or not isinstance(max_size, int)
+                                 or max_size <= len(SPECIAL_TOKENS)):
+        raise ValueError(f"max_size must be an integer > {len(SPECIAL_TOKENS)}, got {max_size!r}")
     texts = list(texts)
     if not texts:
         raise ValueError("Cannot build a vocabulary from no texts")
     layer = _vectorizer()
     layer.adapt(tf.constant(texts))
     words = layer.get_vocabulary()[2:]
-    counts = np.bincount(layer(tf.constant(texts)).numpy().ravel(), minlength=len(words) + 2)[2:]
-    kept = [str(w) for w, n in zip(words, counts) if n >= min_count and w not in SPECIAL_TOKENS]
-    return SPECIAL_TOKENS + kept
+    # Counted on the flat word list: a padded id matrix of a large corpus
+    # would be (texts x longest text) integers.
+    counts = Counter(tf.strings.split(standardize(tf.constant(texts))).flat_values.numpy().tolist())
+    kept = [str(w) for w in words if counts[w.encode("utf-8")] >= min_count and w not in SPECIAL_TOKENS]
+    return (SPECIAL_TOKENS + kept)[:max_size]
 
 
 class Tokenizer:
@@ -82,6 +89,15 @@ class Tokenizer:
     def words(self, text):
         """The standardized words of `text`, before any lookup."""
         return [w.decode("utf-8") for w in tf.strings.split(standardize(tf.constant(text))).numpy()]
+
+    def words_batch(self, texts, batch_size=4096):
+        """`words` of many texts, standardized and split in batches (one call
+        per text costs a TensorFlow dispatch each)."""
+        texts, result = list(texts), []
+        for start in range(0, len(texts), batch_size):
+            split = tf.strings.split(standardize(tf.constant(texts[start : start + batch_size])))
+            result += [[w.decode("utf-8") for w in row] for row in split.to_list()]
+        return result
 
     def encode(self, text):
         """ids of `text`'s words (int32), unknown words as UNK_ID, no padding."""
@@ -117,10 +133,20 @@ def pad(sequences, length):
 
 def encoder_input(prompt_ids, previous_ids=None, max_len=None):
     """What the encoder reads: `previous [sep] prompt`, or the prompt alone,
-    cut to its LAST `max_len` ids (the end of what was said matters most)."""
+    cut to its LAST `max_len` ids (the end of what was said matters most).
+
+    `previous_ids` is one turn's ids, or a list of turns' ids (oldest first),
+    each followed by [sep]: `turn [sep] turn [sep] prompt`."""
     ids = np.asarray(prompt_ids, "int32")
-    if previous_ids is not None and len(previous_ids):
-        ids = np.concatenate([np.asarray(previous_ids, "int32"), [SEP_ID], ids]).astype("int32")
+    # One turn's ids (an array, or a list of ints), or a list of turns.
+    one_turn = not isinstance(previous_ids, (list, tuple)) or (len(previous_ids) and np.ndim(previous_ids[0]) == 0)
+    turns = [] if previous_ids is None else [previous_ids] if one_turn else previous_ids
+    pieces = []
+    for turn in turns:
+        if turn is not None and len(turn):
+            pieces += [np.asarray(turn, "int32"), np.array([SEP_ID], "int32")]
+    if pieces:
+        ids = np.concatenate(pieces + [ids]).astype("int32")
     return ids if max_len is None else ids[-max_len:]
 
 
@@ -130,3 +156,31 @@ def decoder_arrays(reply_ids, max_len):
     inputs = [np.concatenate([[START_ID], ids[: max_len - 1]]) for ids in reply_ids]
     targets = [np.concatenate([ids[: max_len - 1], [END_ID]]) for ids in reply_ids]
     return pad(inputs, max_len), pad(targets, max_len)
+
+
+def pair_arrays(tokenizer, pairs, config):
+    """((encoder ids, decoder input ids), decoder targets) of (previous, prompt,
+    reply) triples, as `config` (`context`, `max_prompt_len`, `max_reply_len`) says."""
+    previous, prompts, replies = zip(*pairs)
+    prompt_ids = tokenizer.encode_batch(prompts)
+    previous_ids = _previous_turn_ids(tokenizer, previous, int(config.get("context", 0)))
+    encoder = [encoder_input(p, q, config["max_prompt_len"]) for p, q in zip(prompt_ids, previous_ids)]
+    decoder_in, targets = decoder_arrays(tokenizer.encode_batch(replies), config["max_reply_len"])
+    return (pad(encoder, config["max_prompt_len"]), decoder_in), targets
+
+
+def _previous_turn_ids(tokenizer, previous, context):
+    """For each pair, what its encoder reads before the prompt: None, one turn's
+    ids (context 1, `previous` a string or None) or a list of turns' ids
+    (context > 1, `previous` a tuple of strings, oldest first)."""
+    if not context:
+        return [None] * len(previous)
+    if context == 1:
+        return tokenizer.encode_batch([p or "" for p in previous])
+    flat = tokenizer.encode_batch([turn for turns in previous for turn in turns[-context:]])
+    result, start = [], 0
+    for turns in previous:
+        count = len(turns[-context:])
+        result.append(flat[start : start + count])
+        start += count
+    return result

@@ -2,13 +2,18 @@
 Title: A chat bot: sequence-to-sequence with attention
 Author: rnnzoo
 Description: Train an encoder-decoder with attention (bidirectional recurrent
-encoder, recurrent decoder, Bahdanau or Luong attention) on the English
-ChatterBot corpus; measure it against a reply-only language model and a
-nearest-neighbour retrieval baseline; chat with it.
+encoder, recurrent decoder, Bahdanau or Luong attention) on real conversations
+(the Chit-Chat Challenge corpus, or the small ChatterBot one); measure it
+against a reply-only language model and a nearest-neighbour retrieval
+baseline; chat with it. `evaluate.py` then measures a trained pair on the
+held-out test conversations (perplexity, hits@1/20, distinct-n, BLEU).
 
 Run it:
 
-    python -m rnnzoo.applications.seq2seq_chat.train --baseline-lm       # the zoo's chatterbot-seq2seq recipe
+    python -m rnnzoo.applications.seq2seq_chat.train --corpus chitchat --rnn gru --context 2 \
+        --max-words 20 --max-vocabulary 8000 --max-prompt-len 60 --max-reply-len 25 --dropout 0.2 \
+        --label-smoothing 0 --batch-size 64 --epochs 6 --baseline-lm             # chitchat-seq2seq (zoo.registry has the exact command)
+    python -m rnnzoo.applications.seq2seq_chat.train --corpus chatterbot --copy --baseline-lm   # chatterbot-seq2seq
     python -m rnnzoo.applications.seq2seq_chat.train --attention bahdanau --rnn gru
     python -m rnnzoo.applications.seq2seq_chat.train --cornell PATH      # Cornell Movie-Dialogs instead
     python -m rnnzoo.applications.seq2seq_chat.train --smoke             # end to end in well under a minute
@@ -52,16 +57,26 @@ DROPOUT = 0.5  # a small corpus: strong dropout on embeddings and before `combin
 # and those few confident misses weigh heavily on held-out perplexity.
 LABEL_SMOOTHING = 0.1
 BEAM_WIDTH, ALPHA = 4, 0.6  # beam search and its GNMT length-penalty exponent
+BLEU_PROMPTS = 200  # held-out prompts decoded for BLEU here (evaluate.py does the test set)
+CORPORA = ("chitchat", "chatterbot", "cornell")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Train a seq2seq chat bot with attention.")
-    parser.add_argument("--data", help="folder of ChatterBot .yml files (default: the shared English corpus)")
-    parser.add_argument("--cornell", help="folder with Cornell Movie-Dialogs movie_lines.txt and movie_conversations.txt")
+    parser.add_argument("--corpus", choices=CORPORA, default="chatterbot",
+                        help="chitchat: the Chit-Chat Challenge corpus (pip package chitchat-dataset), split by conversation "
+                             "90/5/5 into train/validation/test; chatterbot: the shared ChatterBot corpus, 10 %% held out; "
+                             "cornell: Cornell Movie-Dialogs in --data")
+    parser.add_argument("--data", help="the corpus: a chitchat dataset.json, a folder of ChatterBot .yml files, or the "
+                                       "Cornell folder (default: the installed chitchat package / the shared ChatterBot copy)")
+    parser.add_argument("--cornell", help="folder with Cornell Movie-Dialogs movie_lines.txt and movie_conversations.txt (same as --corpus cornell --data)")
+    parser.add_argument("--max-words", type=positive_int, help="train and evaluate only on pairs whose prompt and reply have at most this many words")
+    parser.add_argument("--max-vocabulary", type=positive_int, help="keep at most this many vocabulary entries (the most frequent words)")
     parser.add_argument("--rnn", default="lstm", choices=sorted(chat_model.RECURRENT_LAYERS))
     parser.add_argument("--attention", default="luong", choices=list(chat_model.ATTENTIONS))
     parser.add_argument("--copy", action="store_true", help="pointer-generator: the decoder may copy prompt words")
-    parser.add_argument("--context", action="store_true", help="the encoder also reads the previous turn: previous [sep] prompt")
+    parser.add_argument("--context", type=int, nargs="?", const=1, default=0, metavar="TURNS",
+                        help="the encoder also reads the TURNS turns before the prompt (default 1 when given): turn [sep] prompt")
     parser.add_argument("--units", type=positive_int, default=UNITS)
     parser.add_argument("--embedding-dim", type=positive_int, default=EMBEDDING_DIM)
     parser.add_argument("--min-count", type=positive_int, default=MIN_COUNT)
@@ -78,6 +93,8 @@ def parse_args(argv=None):
                         help="decoder size of the reply-only LM (default: --units); 480 gives it as many parameters as the default seq2seq")
     parser.add_argument("--checkpoint-dir", help="checkpoints every 200 steps; an interrupted run resumes from here")
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
+    parser.add_argument("--save-lm", help="with --baseline-lm: write the reply-only LM's weights here (.weights.h5); "
+                                          "the chat bot's MMI reranking and evaluate.py use it")
     parser.add_argument("--heatmap", help="write the attention heat-map of the first held-out pair here (.png)")
     parser.add_argument("--report", help="write the measured figures here (.json)")
     parser.add_argument("--seed", type=int, default=0)
@@ -85,19 +102,39 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.smoke:
         args.units, args.embedding_dim, args.epochs, args.batch_size = 16, 16, 1, 16
-    if args.save and not args.save.endswith(".weights.h5"):
-        parser.error(f"--save must end in .weights.h5, got {args.save}")
+    for flag in ("save", "save_lm"):
+        value = getattr(args, flag)
+        if value and not value.endswith(".weights.h5"):
+            parser.error(f"--{flag.replace('_', '-')} must end in .weights.h5, got {value}")
+    if args.save_lm and not args.baseline_lm:
+        parser.error("--save-lm needs --baseline-lm (the reply-only LM is trained only then)")
+    if args.context < 0:
+        parser.error(f"--context must be >= 0 turns, got {args.context}")
+    if args.cornell:
+        args.corpus, args.data = "cornell", args.cornell
     return args
 
 
-def arrays(tokenizer, pairs, config):
-    """((encoder ids, decoder input ids), decoder targets) of (previous, prompt, reply) triples."""
-    previous, prompts, replies = zip(*pairs)
-    prompt_ids = tokenizer.encode_batch(prompts)
-    previous_ids = tokenizer.encode_batch([p or "" for p in previous]) if config["context"] else [None] * len(pairs)
-    encoder = [text.encoder_input(p, q, config["max_prompt_len"]) for p, q in zip(prompt_ids, previous_ids)]
-    decoder_in, targets = text.decoder_arrays(tokenizer.encode_batch(replies), config["max_reply_len"])
-    return (text.pad(encoder, config["max_prompt_len"]), decoder_in), targets
+def read_corpus(args):
+    """(train, held-out) pairs and the training conversations of the chosen corpus.
+    Chitchat is split three ways; its validation part is the held-out set
+    here, and its test part is left to `evaluate.py`."""
+    if args.corpus == "chitchat":
+        conversations = data.read_chitchat(args.data)
+    elif args.corpus == "cornell":
+        conversations = data.read_cornell(args.data)
+    else:
+        conversations = data.read_chatterbot(args.data)
+    if args.smoke:
+        conversations = conversations[:300]
+    if args.corpus == "chitchat":
+        train_conversations, held_out, _ = data.split_three(conversations)
+    else:
+        train_conversations, held_out = data.split_conversations(conversations)
+    history = max(1, args.context)
+    train_pairs = data.pairs(train_conversations, history, args.max_words)
+    val_pairs = data.pairs(held_out, history, args.max_words)
+    return conversations, train_conversations, train_pairs, val_pairs
 
 
 def main(argv=None):
@@ -108,14 +145,11 @@ def main(argv=None):
     # ## Data
     # Whole conversations are held out (10 %, a seeded choice), so no held-out
     # reply was seen in training as the next turn of the same conversation.
-    conversations = data.read_cornell(args.cornell) if args.cornell else data.read_chatterbot(args.data)
-    if args.smoke:
-        conversations = conversations[:300]
-    train_conversations, val_conversations = data.split_conversations(conversations)
-    train_pairs, val_pairs = data.pairs(train_conversations), data.pairs(val_conversations)
+    conversations, train_conversations, train_pairs, val_pairs = read_corpus(args)
     if not train_pairs or not val_pairs:
         raise ValueError(f"Need (prompt, reply) pairs on both sides of the split, got {len(train_pairs)} and {len(val_pairs)}")
-    vocabulary = text.build_vocabulary([turn for c in train_conversations for turn in c], min_count=args.min_count)
+    vocabulary = text.build_vocabulary([turn for c in train_conversations for turn in c], min_count=args.min_count,
+                                       max_size=args.max_vocabulary)
     tokenizer = text.Tokenizer(vocabulary)
     print(f"{len(conversations)} conversations: {len(train_pairs)} training pairs, {len(val_pairs)} held-out; "
           f"{len(vocabulary)} words in the vocabulary")
@@ -128,7 +162,7 @@ def main(argv=None):
         max_prompt_len=args.max_prompt_len, max_reply_len=args.max_reply_len, context=args.context,
         copy=args.copy, label_smoothing=args.label_smoothing,
     )
-    (train_x, train_y), (val_x, val_y) = arrays(tokenizer, train_pairs, config), arrays(tokenizer, val_pairs, config)
+    (train_x, train_y), (val_x, val_y) = text.pair_arrays(tokenizer, train_pairs, config), text.pair_arrays(tokenizer, val_pairs, config)
 
     # ## Train
     # The shared runner: cosine learning rate, gradient clipping, checkpoints and resume.
@@ -158,6 +192,9 @@ def main(argv=None):
         reply_only = evaluate.word_log_likelihoods(lm, val_x[1], val_y)
         figures.update(held_out_figures(reply_only, val_y, parts, prefix="reply_only_"), reply_only_parameters=lm.count_params())
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
+        if args.save_lm:
+            save_weights(lm, lambda: chat_model.build(**lm_config), args.save_lm)
+            print(f"reply-only LM weights saved to {args.save_lm}")
         figures["ratio_in_vocabulary"] = figures["perplexity_in_vocabulary"] / figures["reply_only_perplexity_in_vocabulary"]
         print(f"reply-only LM perplexity: {figures['reply_only_perplexity']:.2f}; ratio {figures['ratio']:.3f} "
               f"({figures['ratio_in_vocabulary']:.3f} without the {figures['unk_targets']} [UNK] targets)")
@@ -225,8 +262,7 @@ def bleu_figures(model, config, tokenizer, train_pairs, val_pairs, args):
     all compared as lower-cased, punctuation-split words."""
     normal = lambda sentence: " ".join(tokenizer.words(sentence))  # noqa: E731
     prompts, references = evaluate.grouped_references([p for _, p, _ in val_pairs], [normal(r) for _, _, r in val_pairs])
-    if args.smoke:
-        prompts, references = prompts[:5], references[:5]
+    prompts, references = prompts[: 5 if args.smoke else BLEU_PROMPTS], references[: 5 if args.smoke else BLEU_PROMPTS]
     decoder = ChatBot(model, config).decoder
     ids = [text.encoder_input(tokenizer.encode(p), None, config["max_prompt_len"]) for p in prompts]
     greedy = [" ".join(tokenizer.decode(decoder.greedy(i, config["max_reply_len"])[0])) for i in ids]

@@ -394,7 +394,7 @@ def test_retrieval_baseline_picks_the_tf_idf_nearest_prompt():
     # Worked by hand: idf(what) = idf(is) = log(5/3)+1, idf(ai) = log(5/2)+1; "what ai" shares
     # the rarer word with prompt 1 only, so prompt 1 is nearest; "hello" alone matches prompt 3 exactly.
     assert baseline.reply([["what", "ai"], ["hello"], ["unseen"]]) == ["r1", "r3", "r0"]
-    idf = baseline.idf[[baseline.words[w] for w in ("what", "ai")]]
+    idf = baseline.tfidf.idf[[baseline.tfidf.words[w] for w in ("what", "ai")]]
     np.testing.assert_allclose(idf, [math.log(5 / 3) + 1, math.log(5 / 2) + 1])
 
 

@@ -21,13 +21,12 @@ def model():
 def held_out():
     """The held-out pairs as the training script made them, from the entry's config,
     and which of them also are training pairs."""
-    from rnnzoo.applications.seq2seq_chat.train import arrays
 
     config = zoo.info(NAME)["config"]
     training, validation = data.split_conversations(data.read_chatterbot())
     pairs = data.pairs(validation)
     seen = evaluate.seen_in_training(data.pairs(training), pairs)
-    return pairs, arrays(text.Tokenizer(config["vocabulary"]), pairs, config), seen
+    return pairs, text.pair_arrays(text.Tokenizer(config["vocabulary"]), pairs, config), seen
 
 
 def test_entry_records_how_it_was_made():
