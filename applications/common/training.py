@@ -25,9 +25,12 @@ TensorFlow is a core dependency of rnnzoo. The layers never import it.
 """
 
 import dataclasses
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -439,25 +442,60 @@ def _to_floats(logs):
 # Checkpoints.
 # --------------------------------------------------------------------------
 class _Checkpoints:
-    """Model, optimizer and global step, saved every N steps and at the end,
-    never with non-finite weights (a run that blew up keeps its last good
-    checkpoint)."""
+    """Model, optimizer, global step and random-generator states, saved every
+    N steps and at the end, never with non-finite weights (a run that blew up
+    keeps its last good checkpoint).
+
+    Each checkpoint gets a `ckpt-N.sha256` record of its files, written after
+    them; a resumed run checks the newest checkpoint against it (and TF's own
+    checksums), falls back to the newest intact one with a one-line warning,
+    and refuses to start when checkpoints exist and none is usable.
+    """
 
     def __init__(self, model, step, directory, every):
         self.model, self.step, self.every = model, step, every
-        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer, step=step)
+        # Keras SeedGenerator states (dropout masks, noise) are not in
+        # `model.weights` and tf.train.Checkpoint(model=...) leaves them out:
+        # without them a resumed run draws other dropout masks.
+        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer, step=step,
+                                              random_states=_random_states(model))
         self.manager = None
+        self.directory = directory
         self.saved_step = None  # the step of the checkpoint on disk
         if directory is not None:
+            _remove_partial_saves(directory)
             self.manager = tf.train.CheckpointManager(self.checkpoint, directory, max_to_keep=CHECKPOINTS_KEPT)
 
     def restore(self, directory):
-        """Restore the latest checkpoint in `directory`; the step it holds (0 if none)."""
-        latest = tf.train.latest_checkpoint(directory) if directory else None
-        if latest:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-            self.saved_step = int(self.step.numpy())
-        return int(self.step.numpy())
+        """Restore the newest usable checkpoint in `directory`; the step it holds (0 if none)."""
+        if not directory or not os.path.isdir(directory):
+            return 0
+        found = _checkpoint_numbers(directory)
+        for number in found:
+            prefix = os.path.join(directory, f"ckpt-{number}")
+            problem = _damage(prefix) or self._try_restore(prefix)
+            if problem is None:
+                self.saved_step = int(self.step.numpy())
+                print(f"resumed from step {self.saved_step} (checkpoint {prefix})", flush=True)
+                return self.saved_step
+            print(f"rnnzoo: warning: checkpoint {prefix} is damaged ({problem}); trying an older one",
+                  file=sys.stderr, flush=True)
+        if found or os.path.exists(os.path.join(directory, "checkpoint")):
+            raise ValueError(
+                f"No usable checkpoint in {directory}: "
+                + ("every checkpoint there is damaged" if found else "its `checkpoint` state file names no checkpoint files")
+                + ". Move the folder away (or delete it) to start again from step 0."
+            )
+        return 0
+
+    def _try_restore(self, prefix):
+        try:
+            self.checkpoint.restore(prefix).assert_existing_objects_matched()
+        except (tf.errors.OpError, ValueError, AssertionError) as error:
+            return str(error).strip().splitlines()[0][:200]
+        if not all(np.all(np.isfinite(v.numpy())) for v in self.model.trainable_variables):
+            return "its weights are not finite"
+        return None
 
     def save(self, global_step, logs, force=False):
         if self.manager is None or not (force or global_step % self.every == 0):
@@ -467,7 +505,9 @@ class _Checkpoints:
         if not self._finite(logs):
             return
         self.step.assign(global_step)
-        self.manager.save(checkpoint_number=global_step)
+        prefix = self.manager.save(checkpoint_number=global_step)
+        _write_record(prefix)
+        _remove_stale_records(self.directory)
         self.saved_step = global_step
 
     def _finite(self, logs):
@@ -475,6 +515,92 @@ class _Checkpoints:
         return np.isfinite(loss) and all(
             np.all(np.isfinite(v.numpy())) for v in self.model.trainable_variables
         )
+
+
+def _random_states(model):
+    """The model's variables that are not weights: Keras's SeedGenerator
+    states (and metric accumulators, harmless to restore)."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _checkpoint_numbers(directory):
+    """Numbers N of every `ckpt-N` in `directory` that has any file, newest
+    first. Read from the files themselves, not the `checkpoint` state file,
+    which may be damaged or name files that are gone."""
+    numbers = set()
+    for name in os.listdir(directory):
+        head = name.split(".", 1)[0]
+        if head.startswith("ckpt-") and head[5:].isdigit() and "." in name:
+            numbers.add(int(head[5:]))
+    return sorted(numbers, reverse=True)
+
+
+def _checkpoint_files(prefix):
+    folder, stem = os.path.split(prefix)
+    return sorted(n for n in os.listdir(folder) if n.startswith(stem + ".") and n != stem + ".sha256")
+
+
+def _damage(prefix):
+    """What is wrong with the files of checkpoint `prefix`, or None: a missing
+    index or data file, or a file whose sha256 differs from the record."""
+    files = _checkpoint_files(prefix)
+    stem = os.path.basename(prefix)
+    if stem + ".index" not in files:
+        return "its .index file is missing"
+    if not any(".data-" in n for n in files):
+        return "its .data file is missing"
+    record_path = prefix + ".sha256"
+    if not os.path.exists(record_path):
+        return None  # saved before records existed, or killed just before writing one: TF's checks decide
+    try:
+        record = json.loads(Path(record_path).read_text())
+    except (ValueError, OSError):
+        return f"its record {stem}.sha256 is unreadable"
+    for name, digest in record.items():
+        path = os.path.join(os.path.dirname(prefix), name)
+        if not os.path.exists(path):
+            return f"{name} is missing"
+        if _sha256(path) != digest:
+            return f"{name} differs from its sha256 record"
+    return None
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_record(prefix):
+    """`prefix.sha256`: the checkpoint's file digests, written atomically."""
+    folder = os.path.dirname(prefix)
+    record = {name: _sha256(os.path.join(folder, name)) for name in _checkpoint_files(prefix)}
+    partial = prefix + ".sha256.partial"
+    Path(partial).write_text(json.dumps(record, indent=1))
+    os.replace(partial, prefix + ".sha256")
+
+
+def _remove_stale_records(directory):
+    """Records of checkpoints the manager has deleted (it keeps the last few)."""
+    for name in os.listdir(directory):
+        if name.endswith(".sha256") and not os.path.exists(os.path.join(directory, name[: -len(".sha256")] + ".index")):
+            os.remove(os.path.join(directory, name))
+
+
+def _remove_partial_saves(directory):
+    """What a run killed while saving leaves: TF's `ckpt-N_temp/` folders and
+    our half-written records. Complete checkpoints are never touched."""
+    if not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if name.endswith("_temp") and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.endswith(".sha256.partial"):
+            os.remove(path)
 
 
 # --------------------------------------------------------------------------
@@ -552,12 +678,16 @@ def train(build_model, train_data, config=None, validation_data=None, callbacks=
     keras.utils.set_random_seed(config.seed)
 
     model, loss_tracker, step = _build_in_scope(build_model, config, strategy, train_data, total_steps)
-    scratch = tempfile.mkdtemp(prefix="rnnzoo-worker-")
+    # Only a non-chief worker writes to scratch (see `_writable_dir`); the chief makes none.
+    scratch = None if chief else tempfile.mkdtemp(prefix="rnnzoo-worker-")
     try:
         checkpoints = _Checkpoints(
             model, step, _writable_dir(config.checkpoint_dir, chief, scratch, "checkpoints"), config.checkpoint_every
         )
         start_step = checkpoints.restore(config.checkpoint_dir)
+        if start_step >= total_steps and chief:
+            print(f"nothing to train: the checkpoint at step {start_step} already reaches epochs={config.epochs} "
+                  f"({total_steps} steps); raise the epochs to train on", flush=True)
         callback_list = _callback_list(
             callbacks, model, config, _writable_dir(config.log_dir, chief, scratch, "logs"), steps_per_epoch, chief
         )
@@ -566,7 +696,8 @@ def train(build_model, train_data, config=None, validation_data=None, callbacks=
             checkpoints, start_step, steps_per_epoch, config.epochs,
         )
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return model, dict(model.history.history)
 
 
