@@ -8,6 +8,7 @@ status 2, never a traceback.
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 
@@ -119,6 +120,17 @@ def _check_output_folder(flag, path):
         raise ValueError(f"{flag}: the folder {folder} of {path} does not exist")
 
 
+def _positive_seconds(text):
+    """argparse type of --seconds: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0, got {text!r}")
+    return value
+
+
 def _denoise(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.primary or args.reference or args.out:
@@ -131,8 +143,10 @@ def _denoise(args):
         return 0
     from rnnzoo.applications.noise_cancellation import denoise
 
+    if args.seconds is not None:
+        denoise.check_seconds(args.seconds)
     argv = ["--scenario", args.scenario or "ecg"] + (["--methods", args.method] if args.method else [])
-    argv += (["--plot", args.plot] if args.plot else []) + (["--seconds", str(args.seconds)] if args.seconds else [])
+    argv += (["--plot", args.plot] if args.plot else []) + (["--seconds", str(args.seconds)] if args.seconds is not None else [])
     denoise.main(argv + (["--smoke"] if args.smoke else []))
     return 0
 
@@ -237,11 +251,12 @@ def build_parser():
     denoise.add_argument("--scenario", choices=["ecg", "ecg-linear", "ecg50hz", "helicopter"], help="built-in scenario (default ecg)")
     denoise.add_argument("--method", help="notch, lms, nlms, volterra or esn (scenario: default all, comma-separated; files: default nlms)")
     denoise.add_argument("--plot", help="scenario: write waveform, spectrum and learning curves to this PNG")
-    denoise.add_argument("--seconds", type=float, help="scenario length")
+    denoise.add_argument("--seconds", type=_positive_seconds, help="scenario length in seconds (> 0)")
     denoise.add_argument("--smoke", action="store_true", help="scenario: a few seconds only")
     denoise.add_argument("--primary", help="your recording: signal + noise (WAV, or CSV / one value per line with --fs)")
     denoise.add_argument("--reference", help="your reference recording: the noise's source, same length and rate")
-    denoise.add_argument("--out", help="where to write the cleaned signal (.wav, or one value per line)")
+    denoise.add_argument("--out", help="where to write the cleaned signal (.wav, or one value per line); "
+                                       "an existing file is replaced, as cp would, unless it is one of the inputs")
     denoise.add_argument("--fs", type=float, help="sampling rate in Hz of text files")
     denoise.set_defaults(run=_denoise)
 

@@ -12,11 +12,16 @@ from rnnzoo.applications.char_shakespeare import model as char_model
 from rnnzoo.applications.char_shakespeare.data import Vocabulary
 
 
+# One character costs one step; a million take minutes on a CPU. Longer
+# texts: call generate_text in pieces, carrying on from the last one's end.
+MAX_LENGTH = 1_000_000
+
+
 def check_sampling(length, temperature, top_k):
-    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise ValueError(f"length must be a non-negative integer, got {length!r}")
-    if not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if isinstance(length, bool) or not isinstance(length, int) or not 0 <= length <= MAX_LENGTH:
+        raise ValueError(f"length must be an integer from 0 to {MAX_LENGTH:,}, got {length!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < float("inf"):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
 

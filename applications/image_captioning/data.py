@@ -101,6 +101,17 @@ def caption_dataset(images, references, vocabulary, max_length, batch_size, shuf
 # ---------------------------------------------------------------------------
 # Image files.
 # ---------------------------------------------------------------------------
+# Smaller images are refused: blown up to the model's size they are a few
+# flat blocks of colour, which the model would caption as confidently as any.
+MIN_IMAGE_SIDE = 16
+
+
+def _plain(message):
+    """TensorFlow's error text without its internals ({{function_node ...}}, [Op:...])."""
+    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
+    return re.sub(r"\{\{.*?\}\}\s*|\s*\[Op:\w+\]", "", first).strip() or "unreadable"
+
+
 def decode_image(data, image_size, name="image"):
     """Encoded PNG/JPEG/BMP/GIF bytes -> uint8 RGB (image_size, image_size, 3).
 
@@ -111,7 +122,10 @@ def decode_image(data, image_size, name="image"):
     try:
         image = tf.io.decode_image(data, channels=0, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as error:
-        raise ValueError(f"Not a readable PNG, JPEG, BMP or GIF image: {name} ({error.message.splitlines()[0]})") from None
+        raise ValueError(f"Not a readable PNG, JPEG, BMP or GIF image: {name} ({_plain(error.message)})") from None
+    if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+        raise ValueError(f"{name} is {image.shape[1]}x{image.shape[0]} pixels: too small to caption "
+                         f"(at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} needed; smaller images hold too little to describe)")
     image = tf.cast(image, tf.float32)
     channels = image.shape[-1]
     if channels in (2, 4):  # gray+alpha or RGBA: composite onto black

@@ -18,6 +18,7 @@ Copy this file as a template: every constant below is a flag.
 # ## Setup
 
 import argparse
+import math
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -28,6 +29,7 @@ from rnnzoo.applications.noise_cancellation.evaluation import figures, format_ta
 
 SCENARIO = "ecg"  # ecg (drifting mains + harmonics), ecg-linear, ecg50hz (real hum), helicopter
 SECONDS = 60.0  # length of the synthetic scenarios
+MIN_SECONDS = 10.0  # the figures skip the first 5 s (adaptation), so at least as much again is scored
 CHUNK_SECONDS = 0.1  # the stream is fed in 100 ms chunks, as a live device would
 
 
@@ -39,7 +41,20 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", help="write waveform, spectrum and learning curves to this PNG")
     parser.add_argument("--smoke", action="store_true", help="short signals: end to end in a few seconds")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        check_seconds(args.seconds)
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def check_seconds(seconds):
+    """A scenario length: a finite number of seconds, at least MIN_SECONDS."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
+            or seconds < MIN_SECONDS:
+        raise ValueError(f"--seconds must be a finite number >= {MIN_SECONDS:g} "
+                         f"(the first 5 s are adaptation, not scored), got {seconds!r}")
 
 
 def main(argv=None):

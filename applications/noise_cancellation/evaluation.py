@@ -1,5 +1,6 @@
 """Running the cancellers on a scenario: figures, tuning, speed, table, plots."""
 
+import os
 import time
 
 import numpy as np
@@ -158,17 +159,32 @@ def plot(scenario, outputs, path, skip_seconds=5.0):
 
 
 def write_atomically(path, write):
-    """`write(temporary_path)` then rename over `path`: never a half-written file in its place."""
+    """`write(temporary_path)` then rename over `path`: never a half-written
+    file in its place. The file gets the user's umask like any other tool's
+    (a temporary file starts at mode 0600), and a failure names `path`, not
+    the hidden temporary name."""
     import os
     import tempfile
     from pathlib import Path
 
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"The folder of {path} does not exist: {path.parent}")
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     os.close(handle)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         os.unlink(tmp)
+        if isinstance(error, (OSError, RuntimeError)):  # soundfile's errors are RuntimeErrors
+            message = str(error).replace(tmp, str(path))
+            raise OSError(f"Could not write {path}: {message}") from None
         raise
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -30,11 +30,38 @@ def read_wav(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Audio file not found: {path}")
+    check_wav_complete(path)
     try:
         audio, rate = tf.audio.decode_wav(tf.io.read_file(str(path)))
-        return audio.numpy(), int(rate)
+        audio, rate = audio.numpy(), int(rate)
     except tf.errors.InvalidArgumentError as wav_error:
-        return _read_with_soundfile(path, wav_error)
+        audio, rate = _read_with_soundfile(path, wav_error)
+    if not np.all(np.isfinite(audio)):
+        raise ValueError(f"{path} holds non-finite samples (NaN or infinity): not audio that can be transcribed")
+    return audio, rate
+
+
+def check_wav_complete(path):
+    """Refuse a RIFF/WAVE file whose `data` chunk is cut short: its header
+    declares more audio bytes than the file holds (a copy or recording that
+    stopped early). Other formats pass (their readers check them)."""
+    with open(path, "rb") as file:
+        header = file.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return
+        size = Path(path).stat().st_size
+        while True:
+            chunk = file.read(8)
+            if len(chunk) < 8:
+                return
+            declared = int.from_bytes(chunk[4:8], "little")
+            start = file.tell()
+            if chunk[:4] == b"data":
+                if start + declared > size:
+                    raise ValueError(f"{path} is truncated: its header declares {declared:,} bytes of audio, "
+                                     f"the file holds {size - start:,}")
+                return
+            file.seek(start + declared + (declared & 1))  # chunks are padded to even sizes
 
 
 def _read_with_soundfile(path, wav_error):
