@@ -31,15 +31,17 @@ CONTRACT_FILES = [
     "tests/layers/test_reservoir.py",
 ]
 OTHER_BACKENDS = {"jax": "jax", "torch": "torch"}  # backend -> the module it needs
-# The runs: backend, extra environment, files. The default suite runs the
-# layer contract under JAX (two minutes here), and the reservoirs again with
+# The runs: backend, extra environment, files. The `backends` runs (CI's second
+# command, `-m "backends and not slow"`, four minutes here) are the layer
+# contract under JAX, and the reservoirs again with
 # JAX's 64-bit types on, as a JAX user with float64 elsewhere has them; `-m slow`
 # runs every layer test file under JAX, the fused PeepholeLSTM gradients
 # against autodiff included (the agreement test below compares them with
 # TensorFlow's in the default suite).
 RUNS = [
-    pytest.param("jax", {}, ["tests/layers/test_layer_contract.py"], id="jax"),
-    pytest.param("jax", {"JAX_ENABLE_X64": "1"}, ["tests/layers/test_reservoir.py"], id="jax-x64"),
+    pytest.param("jax", {}, ["tests/layers/test_layer_contract.py"], id="jax", marks=pytest.mark.backends),
+    pytest.param("jax", {"JAX_ENABLE_X64": "1"}, ["tests/layers/test_reservoir.py"], id="jax-x64",
+                 marks=pytest.mark.backends),
     pytest.param("jax", {}, CONTRACT_FILES, id="jax-all", marks=pytest.mark.slow),
     pytest.param("torch", {}, CONTRACT_FILES, id="torch", marks=pytest.mark.slow),
 ]
@@ -77,7 +79,8 @@ def reference(tmp_path_factory):
     return dict(np.load(path))
 
 
-@pytest.mark.parametrize("backend", ["jax", pytest.param("torch", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("backend", [pytest.param("jax", marks=pytest.mark.backends),
+                                     pytest.param("torch", marks=pytest.mark.slow)])
 def test_outputs_and_gradients_agree_with_tensorflow(backend, reference, tmp_path):
     require(backend)
     path = tmp_path / f"{backend}.npz"

@@ -83,7 +83,7 @@ def test_loaded_model_is_compiled_and_fine_tunes(model):
 
 
 def test_chat_once_answers_in_one_line(capsys):
-    assert main(["chat", "--once", "Hello", "--method", "greedy"]) == 0
+    assert main(["chat", NAME, "--once", "Hello", "--method", "greedy"]) == 0
     reply = capsys.readouterr().out
     assert reply.count("\n") == 1 and reply.strip() and "[UNK]" not in reply
 
@@ -91,21 +91,21 @@ def test_chat_once_answers_in_one_line(capsys):
 @pytest.mark.parametrize("text_in, message", [("", "Empty input"), ("   ", "Empty input"),
                                               ("qzxv wvkq", "None of the words of 'qzxv wvkq'")])
 def test_chat_once_refuses_bad_input_in_one_line(capsys, text_in, message):
-    assert main(["chat", "--once", text_in]) == 2
+    assert main(["chat", NAME, "--once", text_in]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"rnnzoo: error: {message}") and err.count("\n") == 1
 
 
 def test_chat_once_truncates_very_long_input_and_says_so(capsys, tmp_path):
     heatmap = tmp_path / "attention.png"
-    assert main(["chat", "--once", "what is " * 40 + "ai", "--heatmap", str(heatmap)]) == 0
+    assert main(["chat", NAME, "--once", "what is " * 40 + "ai", "--heatmap", str(heatmap)]) == 0
     captured = capsys.readouterr()
     assert "rnnzoo: note: input of 81 words truncated: the model reads its last" in captured.err
     assert captured.out.strip() and heatmap.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_chat_repl_answers_then_exits_cleanly_at_end_of_input():
-    done = subprocess.run([sys.executable, "-m", "rnnzoo", "chat", "--method", "greedy"], input="Hello\n\nWhat is AI?\n",
+    done = subprocess.run([sys.executable, "-m", "rnnzoo", "chat", NAME, "--method", "greedy"], input="Hello\n\nWhat is AI?\n",
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.count("bot> ") == 2 and "(bot: Empty input: type a sentence)" in done.stdout
