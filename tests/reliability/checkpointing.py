@@ -35,12 +35,26 @@ def data():
     return make_dataset(x, y, batch_size=16, shuffle=True, seed=1)
 
 
-def run(checkpoint_dir, epochs=4, callbacks=()):
+def build_char_model():
+    """The char-level Shakespeare model, tiny, with its default dropout 0.2
+    (the case a kill -9 once showed differing after resume)."""
+    from rnnzoo.applications.char_shakespeare.model import build as build_char
+
+    return build_char("abcdefgh\n", units=8, num_layers=2, embedding_dim=4, dropout=0.2)
+
+
+def char_data():
+    ids = np.random.default_rng(0).integers(0, 9, size=(96, 11)).astype("int32")
+    return make_dataset(ids[:, :-1], ids[:, 1:], batch_size=16, shuffle=True, seed=1)
+
+
+def run(checkpoint_dir, epochs=4, callbacks=(), verbose=0, model="dense"):
     """The run as a fresh process makes it: the same global seed first."""
     keras.utils.set_random_seed(0)
     config = TrainingConfig(epochs=epochs, steps_per_epoch=STEPS_PER_EPOCH, checkpoint_dir=str(checkpoint_dir),
-                            checkpoint_every=EVERY, verbose=0, seed=0)
-    return train(build, data(), config, callbacks=callbacks)[0]
+                            checkpoint_every=EVERY, verbose=verbose, seed=0)
+    builder, dataset = (build, data) if model == "dense" else (build_char_model, char_data)
+    return train(builder, dataset(), config, callbacks=callbacks)[0]
 
 
 class Slow(keras.callbacks.Callback):

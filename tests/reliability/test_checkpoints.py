@@ -50,6 +50,22 @@ def test_resume_with_dropout_equals_the_uninterrupted_run_bit_for_bit(tmp_path, 
     assert f"resumed from step 9 (checkpoint {tmp_path / 'ckpt-9'})" in capsys.readouterr().out
 
 
+def test_the_char_model_with_dropout_resumes_bit_for_bit(tmp_path):
+    straight = checkpointing.run(tmp_path / "straight", epochs=2, model="char").get_weights()
+    with pytest.raises(Interrupt):
+        checkpointing.run(tmp_path / "resumed", epochs=2, model="char", callbacks=[InterruptAfter(8)])
+    assert_same(checkpointing.run(tmp_path / "resumed", epochs=2, model="char").get_weights(), straight)
+
+
+def test_the_progress_bar_of_a_resumed_epoch_counts_from_the_resumed_step(tmp_path, capsys):
+    with pytest.raises(Interrupt):
+        checkpointing.run(tmp_path, epochs=1, callbacks=[InterruptAfter(5)])  # a checkpoint at step 3 of 6
+    capsys.readouterr()
+    checkpointing.run(tmp_path, epochs=1, verbose=1)
+    bars = [part for part in capsys.readouterr().out.replace("\r", "\n").split("\n") if "/6" in part]
+    assert bars and bars[0].lstrip("\x1b[1m ").startswith("4/6"), bars[:2]
+
+
 def test_a_finished_run_says_there_is_nothing_to_train(tmp_path, uninterrupted, capsys):
     checkpointing.run(tmp_path)
     capsys.readouterr()
