@@ -7,6 +7,7 @@ we ship and test).
 
 from rnnzoo.layers import initializers
 from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
+from rnnzoo.layers.deep_transition import DeepTransitionGRU, DeepTransitionGRUCell
 from rnnzoo.layers.esn import EchoStateNetwork, RidgeReadout, RLSReadout
 from rnnzoo.layers.jordan import JordanRNN, JordanRNNCell
 from rnnzoo.layers.leaky import LeakyRNN, LeakyRNNCell
@@ -18,6 +19,8 @@ from rnnzoo.layers.skip import SkipRNN, SkipRNNCell
 __all__ = [
     "DeepReservoir",
     "DeepReservoirCell",
+    "DeepTransitionGRU",
+    "DeepTransitionGRUCell",
     "EchoStateNetwork",
     "IRNN",
     "NPRNN",

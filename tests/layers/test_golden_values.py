@@ -83,6 +83,27 @@ def relu_rnn_reference(x, w):
     return np.stack(outputs, 1), [h]
 
 
+def gru_block(a, h, U):
+    """One GRU block (Keras's reset_after=False): gates z, r, then the candidate."""
+    u = h.shape[1]
+    z = sigmoid(a[..., :u] + h @ U[:, :u])
+    r = sigmoid(a[..., u : 2 * u] + h @ U[:, u : 2 * u])
+    candidate = np.tanh(a[..., 2 * u :] + (r * h) @ U[:, 2 * u :])
+    return z * h + (1 - z) * candidate
+
+
+def deep_transition_reference(x, w, skip=False):
+    h = np.zeros((x.shape[0], w["recurrent_kernel"].shape[0]))
+    outputs = []
+    for t in range(x.shape[1]):
+        h = gru_block(x[:, t] @ w["kernel"] + w["bias"], h, w["recurrent_kernel"])
+        for k in range(w["transition_kernel"].shape[0]):  # blocks 2..L: no input, their own weights
+            new = gru_block(w["transition_bias"][k], h, w["transition_kernel"][k])
+            h = new + h if skip else new
+        outputs.append(h)
+    return np.stack(outputs, 1), [h]
+
+
 CASES = {
     "peephole_lstm": (lambda: layers.PeepholeLSTM(UNITS, return_sequences=True, return_state=True), peephole_lstm_reference),
     "leaky": (
@@ -99,6 +120,14 @@ CASES = {
     ),
     "jordan": (lambda: layers.JordanRNN(UNITS, output_units=3, return_sequences=True, return_state=True), jordan_reference),
     "irnn": (lambda: layers.IRNN(UNITS, return_sequences=True, return_state=True), relu_rnn_reference),
+    "deep_transition_3": (
+        lambda: layers.DeepTransitionGRU(UNITS, depth=3, return_sequences=True, return_state=True),
+        deep_transition_reference,
+    ),
+    "deep_transition_skip": (
+        lambda: layers.DeepTransitionGRU(UNITS, depth=2, transition_skip=True, return_sequences=True, return_state=True),
+        lambda x, w: deep_transition_reference(x, w, skip=True),
+    ),
     "nprnn": (lambda: layers.NPRNN(UNITS, seed=0, return_sequences=True, return_state=True), relu_rnn_reference),
 }
 
@@ -141,3 +170,17 @@ def test_peephole_cell_alone_matches_reference():
     weights = randomize(rnn, rng)
     expected, _ = peephole_lstm_reference(x.astype("float64"), weights)
     np.testing.assert_allclose(to_numpy(rnn(x)), expected, rtol=TOL, atol=TOL)
+
+
+def test_deep_transition_of_depth_1_is_keras_gru():
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    ours = layers.DeepTransitionGRU(UNITS, depth=1, return_sequences=True)
+    gru = keras.layers.GRU(UNITS, reset_after=False, return_sequences=True)
+    ours(x), gru(x)
+    weights = {v.path.split("/")[-1]: v for v in ours.weights}
+    # The same kernel, recurrent kernel and bias, gates z, r, h in both.
+    gru.set_weights([to_numpy(weights[name]) for name in ("kernel", "recurrent_kernel", "bias")])
+    np.testing.assert_allclose(to_numpy(ours(x)), to_numpy(gru(x)), rtol=TOL, atol=TOL)

@@ -16,6 +16,7 @@ CASES = {
     "leaky": lambda **kw: layers.LeakyRNN(5, leak_rate_range=(0.05, 1.0), trainable_leak_rate=True, **kw),
     "skip": lambda **kw: layers.SkipRNN(5, delays=(1, 3), **kw),
     "jordan": lambda **kw: layers.JordanRNN(6, output_units=4, **kw),
+    "deep_transition": lambda **kw: layers.DeepTransitionGRU(5, depth=3, transition_skip=True, **kw),
     "irnn": lambda **kw: layers.IRNN(5, **kw),
     "nprnn": lambda **kw: layers.NPRNN(5, seed=3, **kw),
     # Reservoirs have no trainable weights: the learning test trains the Dense after them.
