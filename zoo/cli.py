@@ -29,7 +29,14 @@ def _list(args):
 def _info(args):
     from rnnzoo.zoo.loading import info
 
-    print(json.dumps(info(args.name), indent=2, ensure_ascii=False))
+    details = info(args.name)
+    # A word vocabulary has thousands of entries: the count and the first ones
+    # here; `rnnzoo.info(name)["vocabulary"]` has them all.
+    for holder in (details, details["config"]):
+        words = holder.get("vocabulary")
+        if isinstance(words, list) and len(words) > 50:
+            holder["vocabulary"] = f"{len(words)} entries, the first: {json.dumps(words[:20], ensure_ascii=False)}"
+    print(json.dumps(details, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -77,8 +84,8 @@ def _chat(args):
     decoding = dict(method=args.method or defaults["method"], temperature=args.temperature, top_k=args.top_k,
                     top_p=args.top_p, beam_width=_or(args.beam_width, defaults["beam_width"]),
                     alpha=_or(args.alpha, defaults["alpha"]), mmi_lambda=_or(args.mmi_lambda, defaults["mmi_lambda"]),
-                    seed=args.seed)
-    check_decoding(**{k: v for k, v in decoding.items() if k != "seed"})  # before the slow model load
+                    mmi_samples=defaults.get("mmi_samples", 0), seed=args.seed)
+    check_decoding(**{k: v for k, v in decoding.items() if k not in ("seed", "mmi_samples")})  # before the slow model load
     if decoding["method"] == "mmi" and "reply_lm" not in model_entry:
         raise ValueError(f"--method mmi needs a reply-only language model, and {args.name!r} names none; "
                          "use --method beam, greedy or sample")

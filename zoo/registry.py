@@ -186,9 +186,11 @@ MODELS = {
         # What the evaluation reads: the corpus split and the pairs kept.
         "corpus": {"name": "chitchat", "split_seed": 0, "max_words": 20},
         # How `rnnzoo chat` decodes by default.
-        "decoding": {"method": "mmi", "beam_width": 8, "alpha": 0.6, "mmi_lambda": 0.5},
+        # How `rnnzoo chat` decodes by default: the beam's 8 replies and 16 nucleus samples reranked by MMI,
+        # λ and the candidates chosen on 60 validation prompts (distinct-2, the most common reply's share).
+        "decoding": {"method": "mmi", "beam_width": 8, "alpha": 0.6, "mmi_lambda": 0.7, "mmi_samples": 16},
         "reply_lm": "chitchat-reply-lm",
-        "weights": {"file": "chitchat-seq2seq.weights.h5", "sha256": "TO BE FILLED", "bytes": 0},
+        "weights": {"file": "chitchat-seq2seq.weights.h5", "sha256": "0eedbfef1f7be061e8975a3918e268a4a1bae34adeae2016f08811eda42987ed", "bytes": 17501756},
     },
     "chitchat-reply-lm": {
         "description": "Reply-only language model of chitchat-seq2seq's replies (its decoder without the encoder): "
@@ -211,7 +213,7 @@ MODELS = {
             "vocabulary": {"file": "chitchat.vocabulary.json",
                            "sha256": "f2ad93962d39f7f86c8ad309e27a508c9cfd57ff6e24a2b16503c65d4a881d02"},
         },
-        "weights": {"file": "chitchat-reply-lm.weights.h5", "sha256": "TO BE FILLED", "bytes": 0},
+        "weights": {"file": "chitchat-reply-lm.weights.h5", "sha256": "7bf8be6081a8a09ffd615827af3249a1fe2e9f9b52584bbe15d0159d9124f0da", "bytes": 13798032},
     },
     "chatterbot-seq2seq": {
         "description": "Chat bot: bidirectional LSTM encoder, LSTM decoder, Luong attention, copy mechanism (ChatterBot corpus)",

@@ -76,7 +76,7 @@ class ChatBot:
         return full, read_words, notes
 
     def reply(self, text, method="beam", temperature=1.0, top_k=None, beam_width=4, alpha=0.6, seed=None,
-              top_p=None, mmi_lambda=0.5):
+              top_p=None, mmi_lambda=0.5, mmi_samples=0):
         """The `Reply` to `text`; in multi-turn mode the prompt and the reply
         become the next input's context."""
         check_decoding(method, self.max_reply_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
@@ -85,7 +85,7 @@ class ChatBot:
         ids, read_words, notes = self.read(text)
         reply_ids, attention = self.decoder.decode(
             ids, method, self.max_reply_len, temperature, top_k, beam_width, alpha, seed,
-            top_p=top_p, reply_lm=self.reply_lm, mmi_lambda=mmi_lambda,
+            top_p=top_p, reply_lm=self.reply_lm, mmi_lambda=mmi_lambda, mmi_samples=mmi_samples,
         )
         self.history += [self.tokenizer.encode(text), np.asarray(reply_ids, "int32")]
         words = self.tokenizer.decode(reply_ids)

@@ -32,6 +32,7 @@ from rnnzoo.applications.seq2seq_chat.text import END_ID, PAD_ID, SEP_ID, START_
 # Never generated: padding, the unknown word, and the tokens only inputs hold.
 BANNED_IDS = [PAD_ID, UNK_ID, START_ID, SEP_ID]
 METHODS = ("greedy", "sample", "beam", "mmi")
+MMI_TOP_P = 0.9  # the nucleus of MMI's sampled candidates
 
 
 def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, beam_width=4, alpha=0.6,
@@ -116,17 +117,24 @@ class Decoder:
         """One reply word by word, `choose(log_probs)` picking each (default argmax).
 
         Returns (ids without [end], attention rows (steps, Tp) including the [end] step)."""
+        ids, rows, _ = self._walk(prompt_ids, max_len, choose)
+        return ids, rows
+
+    def _walk(self, prompt_ids, max_len, choose):
+        """`walk`, and the reply's log P under the model (the untempered,
+        untruncated distribution; [end] included when it was chosen)."""
         choose = choose or (lambda log_probs: int(np.argmax(log_probs)))
         prompts, memory, states = self._start(prompt_ids, 1)
-        word, ids, rows = START_ID, [], []
+        word, ids, rows, total = START_ID, [], [], 0.0
         for _ in range(max_len):
             log_probs, weights, states = self._next([word], prompts, memory, states)
             word = choose(log_probs[0])
+            total += float(log_probs[0][word])
             rows.append(weights[0])
             if word == END_ID:
                 break
             ids.append(word)
-        return ids, np.array(rows)
+        return ids, np.array(rows), total
 
     def greedy(self, prompt_ids, max_len=40):
         return self.walk(prompt_ids, max_len)
@@ -146,11 +154,19 @@ class Decoder:
         _, _, ids, rows = self.candidates(prompt_ids, max_len, beam_width, alpha)[0]
         return ids, rows
 
-    def mmi(self, prompt_ids, reply_lm, max_len=40, beam_width=8, alpha=0.6, mmi_lambda=0.5):
-        """Beam search's candidates reranked by MMI (see the module docstring).
+    def mmi(self, prompt_ids, reply_lm, max_len=40, beam_width=8, alpha=0.6, mmi_lambda=0.5, samples=0,
+            top_p=0.9, seed=None):
+        """Candidates reranked by MMI (see the module docstring): the beam's
+        finished replies, and `samples` nucleus samples (`top_p`), which bring
+        the variety a beam's near-identical N-best list lacks.
 
         Returns (ids, attention rows) of the reply with the best MMI score."""
         found = self.candidates(prompt_ids, max_len, beam_width, alpha)
+        rng = np.random.default_rng(seed)
+        for _ in range(samples):
+            ids, rows, log_p = self._walk(prompt_ids, max_len, lambda lp: sample_word(lp, 1.0, None, rng, top_p))
+            if all(ids != other for _, _, other, _ in found):
+                found.append((None, log_p, ids, rows))
         unconditional = reply_lm.log_probabilities([ids for _, _, ids, _ in found])
         scores = [(log_p - mmi_lambda * log_u) / length_penalty(len(ids) + 1, alpha)
                   for (_, log_p, ids, _), log_u in zip(found, unconditional)]
@@ -194,7 +210,7 @@ class Decoder:
         return [(score, raw, ids, np.array(rows)) for score, raw, ids, rows in sorted(finished, key=lambda f: -f[0])]
 
     def decode(self, prompt_ids, method="greedy", max_len=40, temperature=1.0, top_k=None,
-               beam_width=4, alpha=0.6, seed=None, top_p=None, reply_lm=None, mmi_lambda=0.5):
+               beam_width=4, alpha=0.6, seed=None, top_p=None, reply_lm=None, mmi_lambda=0.5, mmi_samples=0):
         check_decoding(method, max_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
         if method == "greedy":
             return self.greedy(prompt_ids, max_len)
@@ -203,7 +219,8 @@ class Decoder:
         if method == "mmi":
             if reply_lm is None:
                 raise ValueError("method='mmi' needs a reply-only language model (reply_lm)")
-            return self.mmi(prompt_ids, reply_lm, max_len, beam_width, alpha, mmi_lambda)
+            return self.mmi(prompt_ids, reply_lm, max_len, beam_width, alpha, mmi_lambda, mmi_samples,
+                            top_p if top_p is not None else MMI_TOP_P, seed)
         return self.beam(prompt_ids, max_len, beam_width, alpha)
 
 

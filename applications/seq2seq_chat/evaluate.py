@@ -239,9 +239,10 @@ def reply_log_likelihoods(model, encoder_ids, decoder_in, targets, batch_size=64
 
 def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, reply_words, pairs, seed=0, mmi_lambda=0.5):
     """hits@1/20 on `pairs` (indices into the test arrays) for the seq2seq
-    model's log p(r | p), its MMI score log p(r | p) − λ log p(r) (λ = 1 and
-    the decoding λ), the reply-only LM's log p(r), and TF-IDF cosine between
-    the context (previous turns and prompt) and the candidate reply."""
+    model's log p(r | p) (in all, and per word), its MMI score
+    log p(r | p) − λ log p(r) (λ = 1, pointwise mutual information, and the
+    decoding λ), the reply-only LM's log p(r), and TF-IDF cosine between the
+    context (previous turns and prompt) and the candidate reply."""
     others = distractors(conversation_of, HITS_CANDIDATES - 1, seed)[pairs]
     candidates = np.concatenate([np.asarray(pairs)[:, None], others], axis=1)  # (n, 20), true reply first
     flat = candidates.ravel()
@@ -251,8 +252,10 @@ def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, repl
     queries = tfidf.vectors([context_words[i] for i in pairs])
     replies = tfidf.vectors(reply_words)
     cosine = np.stack([(replies[row] @ queries[k].T).toarray().ravel() for k, row in enumerate(candidates)])
+    words = (y[flat] != PAD_ID).sum(axis=1).reshape(candidates.shape)  # [end] included
     return {
         "hits_at_1_seq2seq": hits_at_1(conditional),
+        "hits_at_1_seq2seq_per_word": hits_at_1(conditional / words),
         "hits_at_1_seq2seq_mmi_lambda_1": hits_at_1(conditional - unconditional),
         f"hits_at_1_seq2seq_mmi_lambda_{mmi_lambda:g}": hits_at_1(conditional - mmi_lambda * unconditional),
         "hits_at_1_reply_only_lm": hits_at_1(unconditional),
@@ -261,7 +264,7 @@ def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, repl
     }
 
 
-def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, seed=0):
+def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, mmi_samples=0, seed=0):
     """distinct-1/2, BLEU against the true reply and the most common reply's
     share, for each decoding method on the test `prompts` (indices)."""
     tokenizer, decoder, max_len = bot.tokenizer, bot.decoder, bot.max_reply_len
@@ -269,7 +272,8 @@ def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, seed=0
     methods = {
         "greedy": lambda ids: decoder.greedy(ids, max_len),
         "beam": lambda ids: decoder.beam(ids, max_len, beam_width, alpha),
-        "beam_mmi": lambda ids: decoder.mmi(ids, bot.reply_lm, max_len, beam_width, alpha, mmi_lambda),
+        "beam_mmi": lambda ids: decoder.mmi(ids, bot.reply_lm, max_len, beam_width, alpha, mmi_lambda,
+                                            mmi_samples, seed=seed + int(ids.sum())),
         "sampling": lambda ids: decoder.sample(ids, max_len, seed=seed + int(ids.sum()), **SAMPLING),
     }
     figures, examples = {}, {}
@@ -336,7 +340,7 @@ def evaluate_zoo_model(name="chitchat-seq2seq", weights=True, lm_weights=True, d
     bot = ChatBot(model, config, reply_lm=lm)
     shown = np.sort(rng.permutation(len(pairs))[: min(prompts, len(pairs))])
     generated, examples = generation_figures(bot, x, y, shown, decoding.get("beam_width", 8),
-                                             decoding.get("alpha", 0.6), mmi_lambda, seed)
+                                             decoding.get("alpha", 0.6), mmi_lambda, decoding.get("mmi_samples", 0), seed)
     figures.update(generated)
     return figures, examples, [pairs[i] for i in shown]
 
