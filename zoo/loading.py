@@ -30,7 +30,7 @@ def entry(name):
         known = ", ".join(list_models()) or "none yet"
         raise ValueError(f"Unknown model {name!r}. Known models: {known}")
     model_entry = MODELS[name]
-    vocabulary = model_entry["config"].get("vocabulary")
+    vocabulary = model_entry.get("config", {}).get("vocabulary")
     if isinstance(vocabulary, dict):
         resolved = list(_bundled_json(vocabulary["file"], vocabulary["sha256"]))
         model_entry = {**model_entry, "config": {**model_entry["config"], "vocabulary": resolved}}

@@ -97,10 +97,10 @@ def test_sampling_is_repeatable_under_a_seed_and_checks_its_arguments():
     assert first == generate_text(model, CONFIG, prompt="", length=30, temperature=1.5, seed=3)
     assert first.startswith("\n") and len(first) == 31
     for bad, message in [
-        ({"temperature": 0.0}, "temperature must be > 0"),
-        ({"temperature": -1.0}, "temperature must be > 0"),
+        ({"temperature": 0.0}, "temperature must be a finite number > 0"),
+        ({"temperature": -1.0}, "temperature must be a finite number > 0"),
         ({"top_k": 0}, "top_k must be a positive integer"),
-        ({"length": -5}, "length must be a non-negative integer"),
+        ({"length": -5}, "length must be an integer from 0 to"),
         ({"prompt": "TO BE"}, "outside the vocabulary: 'BEOT'"),
     ]:
         with pytest.raises(ValueError, match=message):

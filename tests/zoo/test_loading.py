@@ -101,8 +101,8 @@ def test_info_is_a_copy_with_the_vocabulary(tiny_zoo):
     "argv,message",
     [
         (["info", "nope"], "Unknown model 'nope'. Known models: tiny"),
-        (["generate", "tiny", "--temperature", "0"], "temperature must be > 0, got 0.0"),
-        (["generate", "tiny", "--length", "-1"], "length must be a non-negative integer, got -1"),
+        (["generate", "tiny", "--temperature", "0"], "temperature must be a finite number > 0, got 0.0"),
+        (["generate", "tiny", "--length", "-1"], "length must be an integer from 0 to 1,000,000, got -1"),
         (["generate", "tiny", "--prompt", "xyz"], "Characters outside the vocabulary: 'xyz'"),
         (["generate", "tiny", "--weights", "/no/such.weights.h5"], "Weights file not found: /no/such.weights.h5"),
     ],
