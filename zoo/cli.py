@@ -84,8 +84,11 @@ def _chat(args):
     decoding = dict(method=args.method or defaults["method"], temperature=args.temperature, top_k=args.top_k,
                     top_p=args.top_p, beam_width=_or(args.beam_width, defaults["beam_width"]),
                     alpha=_or(args.alpha, defaults["alpha"]), mmi_lambda=_or(args.mmi_lambda, defaults["mmi_lambda"]),
-                    mmi_samples=defaults.get("mmi_samples", 0), seed=args.seed)
+                    mmi_samples=defaults.get("mmi_samples", 0), seed=args.seed,
+                    ranking_weight=_or(args.ranking_weight, defaults.get("ranking_weight", 0.0)))
     check_decoding(**{k: v for k, v in decoding.items() if k not in ("seed", "mmi_samples")})  # before the slow model load
+    if args.ranking_weight is not None and decoding["method"] != "mmi":
+        raise ValueError(f"--ranking-weight reranks MMI's candidates: it needs --method mmi, got --method {decoding['method']}")
     if decoding["method"] == "mmi" and "reply_lm" not in model_entry:
         raise ValueError(f"--method mmi needs a reply-only language model, and {args.name!r} names none; "
                          "use --method beam, greedy or sample")
@@ -246,6 +249,9 @@ def build_parser():
     chat.add_argument("--beam-width", type=int, default=None, help="hypotheses kept by beam search (default: the model's)")
     chat.add_argument("--alpha", type=float, default=None, help="beam search's length-penalty exponent (0: none)")
     chat.add_argument("--mmi-lambda", type=float, default=None, help="mmi: the weight lambda of log p(reply), in [0, 1]")
+    chat.add_argument("--ranking-weight", type=float, default=None,
+                      help="mmi: the weight of the model's ranking-head score added to each candidate's "
+                           "(default: the model's; 0 turns it off)")
     chat.add_argument("--temperature", type=float, default=1.0, help="sampling: > 0 and finite; lower is more conservative")
     chat.add_argument("--top-k", type=int, default=None, help="sampling: among the k likeliest words")
     chat.add_argument("--top-p", type=float, default=None, help="sampling: nucleus, the likeliest words holding this much probability, in (0, 1]")
@@ -269,7 +275,8 @@ def build_parser():
 
     transcribe = commands.add_parser("transcribe", help="speech to text with a CTC model (WAV; resampled, mixed to mono)")
     transcribe.add_argument("file", help="a WAV file (16-bit PCM; other formats with soundfile installed)")
-    transcribe.add_argument("--name", default="spoken-digits-ctc", help="zoo model (default spoken-digits-ctc)")
+    transcribe.add_argument("--model", "--name", dest="name", default="english-ctc",
+                            help="zoo model (default english-ctc; spoken-digits-ctc reads digit strings)")
     transcribe.add_argument("--beam", type=int, default=None, help="beam-search width (default: greedy decoding)")
     transcribe.add_argument("--weights", default=None, help="a local .weights.h5 file instead of the zoo's")
     transcribe.set_defaults(run=_transcribe)

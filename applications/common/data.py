@@ -20,3 +20,12 @@ def data_path(*parts):
             f"Dataset file not found: {path} (set RNNZOO_DATA_DIR to the folder holding the datasets)"
         )
     return path
+
+
+def cache_dir():
+    """Where generated data is kept (synthetic speech, rendered drawings):
+    $RNNZOO_CACHE_DIR, else $XDG_CACHE_HOME/rnnzoo, else ~/.cache/rnnzoo.
+    Never inside the checkout: it can be gigabytes, and git must not hold it."""
+    if os.environ.get("RNNZOO_CACHE_DIR"):
+        return Path(os.environ["RNNZOO_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnnzoo"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnzoo.applications.seq2seq_chat.decoding import Decoder, ReplyLM, check_decoding
+from rnnzoo.applications.seq2seq_chat.decoding import Decoder, Ranker, ReplyLM, check_decoding
 from rnnzoo.applications.seq2seq_chat.model import context_turns
 from rnnzoo.applications.seq2seq_chat.text import SEP, UNK_ID, Tokenizer, detokenize, encoder_input
 
@@ -31,6 +31,9 @@ class ChatBot:
             `max_reply_len`, `context` (how many earlier turns it reads).
         reply_lm: Optional reply-only language model over the same
             vocabulary, for `method="mmi"`.
+
+    A model with a ranking head (built with `ranking` > 0) can also rerank MMI's
+    candidates by it (`ranking_weight`).
     """
 
     def __init__(self, model, config, reply_lm=None):
@@ -40,6 +43,7 @@ class ChatBot:
         self.context = context_turns(config.get("context", False))
         self.decoder = Decoder(model)
         self.reply_lm = ReplyLM(reply_lm, self.max_reply_len) if reply_lm is not None else None
+        self.ranker = Ranker(model, self.max_reply_len) if config.get("ranking") else None
         # The conversation so far, as id arrays (user and bot turns in turn);
         # the last `context` of them are read before each new prompt.
         self.history = []
@@ -76,16 +80,20 @@ class ChatBot:
         return full, read_words, notes
 
     def reply(self, text, method="beam", temperature=1.0, top_k=None, beam_width=4, alpha=0.6, seed=None,
-              top_p=None, mmi_lambda=0.5, mmi_samples=0):
+              top_p=None, mmi_lambda=0.5, mmi_samples=0, ranking_weight=0.0):
         """The `Reply` to `text`; in multi-turn mode the prompt and the reply
         become the next input's context."""
-        check_decoding(method, self.max_reply_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
+        check_decoding(method, self.max_reply_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda,
+                       ranking_weight)
+        if ranking_weight and self.ranker is None:
+            raise ValueError(f"ranking_weight={ranking_weight!r} needs a model with a ranking head (built with ranking > 0)")
         if method == "mmi" and self.reply_lm is None:
             raise ValueError("method='mmi' needs the reply-only language model: ChatBot(model, config, reply_lm=...)")
         ids, read_words, notes = self.read(text)
         reply_ids, attention = self.decoder.decode(
             ids, method, self.max_reply_len, temperature, top_k, beam_width, alpha, seed,
             top_p=top_p, reply_lm=self.reply_lm, mmi_lambda=mmi_lambda, mmi_samples=mmi_samples,
+            ranker=self.ranker, ranking_weight=ranking_weight,
         )
         self.history += [self.tokenizer.encode(text), np.asarray(reply_ids, "int32")]
         words = self.tokenizer.decode(reply_ids)

@@ -10,7 +10,9 @@ list): a candidate reply r to prompt p scores
 
 with p(r) from a reply-only language model. The second term takes back the
 credit a reply gets for being likely whatever was said ("I don't know"), so
-replies that fit this prompt rise.
+replies that fit this prompt rise. A model with a ranking head (`model.py`,
+`ranking`) can add μ · S(context, r), its response-selection score, to each
+candidate's (`Ranker`, `ranking_weight`).
 
 The prompt is encoded once by the encoder model; the decoder-step model then
 takes one word and the recurrent states and returns the next word's logits,
@@ -26,7 +28,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from rnnzoo.applications.seq2seq_chat.model import inference_models
+from rnnzoo.applications.seq2seq_chat.model import inference_models, match_scores, ranking_models
 from rnnzoo.applications.seq2seq_chat.text import END_ID, PAD_ID, SEP_ID, START_ID, UNK_ID
 
 # Never generated: padding, the unknown word, and the tokens only inputs hold.
@@ -36,7 +38,7 @@ MMI_TOP_P = 0.9  # the nucleus of MMI's sampled candidates
 
 
 def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, beam_width=4, alpha=0.6,
-                   top_p=None, mmi_lambda=0.5):
+                   top_p=None, mmi_lambda=0.5, ranking_weight=0.0):
     if method not in METHODS:
         raise ValueError(f"Unknown decoding method={method!r}; choose one of {list(METHODS)}")
     if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
@@ -55,6 +57,10 @@ def check_decoding(method="greedy", max_len=40, temperature=1.0, top_k=None, bea
         raise ValueError(f"top_p (nucleus sampling's probability mass) must be in (0, 1], got {top_p!r}")
     if isinstance(mmi_lambda, bool) or not isinstance(mmi_lambda, (int, float)) or not 0 <= mmi_lambda <= 1:
         raise ValueError(f"mmi_lambda (the weight of log p(reply)) must be in [0, 1], got {mmi_lambda!r}")
+    if (isinstance(ranking_weight, bool) or not isinstance(ranking_weight, (int, float))
+            or not 0 <= ranking_weight < math.inf):
+        raise ValueError(f"ranking_weight (the weight of the ranking head's score) must be a finite number >= 0, "
+                         f"got {ranking_weight!r}")
 
 
 def length_penalty(length, alpha):
@@ -155,10 +161,11 @@ class Decoder:
         return ids, rows
 
     def mmi(self, prompt_ids, reply_lm, max_len=40, beam_width=8, alpha=0.6, mmi_lambda=0.5, samples=0,
-            top_p=0.9, seed=None):
+            top_p=0.9, seed=None, ranker=None, ranking_weight=0.0):
         """Candidates reranked by MMI (see the module docstring): the beam's
         finished replies, and `samples` nucleus samples (`top_p`), which bring
-        the variety a beam's near-identical N-best list lacks.
+        the variety a beam's near-identical N-best list lacks. With a `ranker`,
+        `ranking_weight` × its score of each candidate is added.
 
         Returns (ids, attention rows) of the reply with the best MMI score."""
         found = self.candidates(prompt_ids, max_len, beam_width, alpha)
@@ -168,8 +175,10 @@ class Decoder:
             if all(ids != other for _, _, other, _ in found):
                 found.append((None, log_p, ids, rows))
         unconditional = reply_lm.log_probabilities([ids for _, _, ids, _ in found])
-        scores = [(log_p - mmi_lambda * log_u) / length_penalty(len(ids) + 1, alpha)
-                  for (_, log_p, ids, _), log_u in zip(found, unconditional)]
+        scores = np.array([(log_p - mmi_lambda * log_u) / length_penalty(len(ids) + 1, alpha)
+                           for (_, log_p, ids, _), log_u in zip(found, unconditional)])
+        if ranker is not None and ranking_weight:
+            scores = scores + ranking_weight * ranker.scores(prompt_ids, [ids for _, _, ids, _ in found])
         _, _, ids, rows = found[int(np.argmax(scores))]
         return ids, rows
 
@@ -210,8 +219,9 @@ class Decoder:
         return [(score, raw, ids, np.array(rows)) for score, raw, ids, rows in sorted(finished, key=lambda f: -f[0])]
 
     def decode(self, prompt_ids, method="greedy", max_len=40, temperature=1.0, top_k=None,
-               beam_width=4, alpha=0.6, seed=None, top_p=None, reply_lm=None, mmi_lambda=0.5, mmi_samples=0):
-        check_decoding(method, max_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda)
+               beam_width=4, alpha=0.6, seed=None, top_p=None, reply_lm=None, mmi_lambda=0.5, mmi_samples=0,
+               ranker=None, ranking_weight=0.0):
+        check_decoding(method, max_len, temperature, top_k, beam_width, alpha, top_p, mmi_lambda, ranking_weight)
         if method == "greedy":
             return self.greedy(prompt_ids, max_len)
         if method == "sample":
@@ -219,8 +229,10 @@ class Decoder:
         if method == "mmi":
             if reply_lm is None:
                 raise ValueError("method='mmi' needs a reply-only language model (reply_lm)")
+            if ranking_weight and ranker is None:
+                raise ValueError(f"ranking_weight={ranking_weight!r} needs a model with a ranking head (ranker)")
             return self.mmi(prompt_ids, reply_lm, max_len, beam_width, alpha, mmi_lambda, mmi_samples,
-                            top_p if top_p is not None else MMI_TOP_P, seed)
+                            top_p if top_p is not None else MMI_TOP_P, seed, ranker, ranking_weight)
         return self.beam(prompt_ids, max_len, beam_width, alpha)
 
 
@@ -246,6 +258,40 @@ class ReplyLM:
             return np.zeros(0)
         inputs, targets = decoder_arrays([np.asarray(r, "int32") for r in replies], self.max_len)
         return word_log_likelihoods(self.model, inputs, targets, batch_size).sum(axis=1)
+
+
+class Ranker:
+    """The response-selection score S(context, reply) = c · r / √d of a chat
+    model's ranking head (`model.ranking_models`), for hits@1 and reranking.
+
+    Args:
+        model: A chat model built with `ranking` > 0.
+        max_len: Its longest reply, [end] included (its `max_reply_len`).
+    """
+
+    def __init__(self, model, max_len=40):
+        self.context_encoder, self.reply_encoder = ranking_models(model)
+        self.max_len = max_len
+
+    def context_vectors(self, encoder_ids, batch_size=256):
+        """c of each row of encoder ids (batch, Tp), as the model reads them."""
+        encoder_ids = np.atleast_2d(np.asarray(encoder_ids, "int32"))
+        return np.concatenate([np.asarray(self.context_encoder(encoder_ids[k : k + batch_size], training=False))
+                               for k in range(0, len(encoder_ids), batch_size)])
+
+    def reply_vectors(self, replies, batch_size=256):
+        """r of each reply (a list of ids without [start] or [end])."""
+        from rnnzoo.applications.seq2seq_chat.text import decoder_arrays
+
+        inputs, _ = decoder_arrays([np.asarray(r, "int32") for r in replies], self.max_len)
+        return np.concatenate([np.asarray(self.reply_encoder(inputs[k : k + batch_size], training=False))
+                               for k in range(0, len(inputs), batch_size)])
+
+    def scores(self, encoder_ids, replies):
+        """S of one context (its encoder ids) against each of `replies`."""
+        if not replies:
+            return np.zeros(0)
+        return np.asarray(match_scores(self.context_vectors(encoder_ids), self.reply_vectors(replies)), "float64")[0]
 
 
 def sequence_log_probability(decoder, prompt_ids, reply_ids):

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse
 
 from rnnzoo.applications.common.metrics import corpus_bleu
+from rnnzoo.applications.seq2seq_chat.model import match_scores
 from rnnzoo.applications.seq2seq_chat.text import PAD_ID, SEP_ID
 
 
@@ -237,12 +238,18 @@ def reply_log_likelihoods(model, encoder_ids, decoder_in, targets, batch_size=64
     return word_log_likelihoods(model, inputs, targets, batch_size).sum(axis=1)
 
 
-def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, reply_words, pairs, seed=0, mmi_lambda=0.5):
+def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, reply_words, pairs, seed=0, mmi_lambda=0.5,
+                    ranker=None):
     """hits@1/20 on `pairs` (indices into the test arrays) for the seq2seq
     model's log p(r | p) (in all, and per word), its MMI score
     log p(r | p) − λ log p(r) (λ = 1, pointwise mutual information, and the
     decoding λ), the reply-only LM's log p(r), and TF-IDF cosine between the
-    context (previous turns and prompt) and the candidate reply."""
+    context (previous turns and prompt) and the candidate reply.
+
+    With a `ranker` (the model's ranking head, `decoding.Ranker`) its score
+    S(context, r) ranks too, alone and plus the pointwise mutual information;
+    `hits_at_1_seq2seq` is then the head's figure (the score the model was
+    trained to rank by) and `hits_at_1_seq2seq_log_p` the likelihood's."""
     others = distractors(conversation_of, HITS_CANDIDATES - 1, seed)[pairs]
     candidates = np.concatenate([np.asarray(pairs)[:, None], others], axis=1)  # (n, 20), true reply first
     flat = candidates.ravel()
@@ -253,8 +260,17 @@ def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, repl
     replies = tfidf.vectors(reply_words)
     cosine = np.stack([(replies[row] @ queries[k].T).toarray().ravel() for k, row in enumerate(candidates)])
     words = (y[flat] != PAD_ID).sum(axis=1).reshape(candidates.shape)  # [end] included
+    figures = {}
+    if ranker is not None:
+        # Every reply encoded once (the decoder input without [start]), then indexed.
+        replies = ranker.reply_vectors([row[row != PAD_ID][1:] for row in x[1]])
+        head = np.stack([np.asarray(match_scores(c[None], replies[row]))[0]
+                         for c, row in zip(ranker.context_vectors(x[0][pairs]), candidates)])
+        pointwise = conditional - unconditional
+        figures = {"hits_at_1_seq2seq": hits_at_1(head), "hits_at_1_seq2seq_ranking_plus_pmi": hits_at_1(head + pointwise)}
     return {
-        "hits_at_1_seq2seq": hits_at_1(conditional),
+        "hits_at_1_seq2seq" + ("_log_p" if ranker is not None else ""): hits_at_1(conditional),
+        **figures,
         "hits_at_1_seq2seq_per_word": hits_at_1(conditional / words),
         "hits_at_1_seq2seq_mmi_lambda_1": hits_at_1(conditional - unconditional),
         f"hits_at_1_seq2seq_mmi_lambda_{mmi_lambda:g}": hits_at_1(conditional - mmi_lambda * unconditional),
@@ -264,9 +280,10 @@ def ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, repl
     }
 
 
-def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, mmi_samples=0, seed=0):
+def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, mmi_samples=0, seed=0, ranking_weight=0.0):
     """distinct-1/2, BLEU against the true reply and the most common reply's
-    share, for each decoding method on the test `prompts` (indices)."""
+    share, for each decoding method on the test `prompts` (indices); with a
+    `ranking_weight`, also for MMI plus the ranking head's score (`beam_mmi_ranking`)."""
     tokenizer, decoder, max_len = bot.tokenizer, bot.decoder, bot.max_reply_len
     references = [[" ".join(tokenizer.decode(y[i]))] for i in prompts]
     methods = {
@@ -276,6 +293,10 @@ def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, mmi_sa
                                             mmi_samples, seed=seed + int(ids.sum())),
         "sampling": lambda ids: decoder.sample(ids, max_len, seed=seed + int(ids.sum()), **SAMPLING),
     }
+    if ranking_weight:
+        methods["beam_mmi_ranking"] = lambda ids: decoder.mmi(
+            ids, bot.reply_lm, max_len, beam_width, alpha, mmi_lambda, mmi_samples, seed=seed + int(ids.sum()),
+            ranker=bot.ranker, ranking_weight=ranking_weight)
     figures, examples = {}, {}
     for name, decode in methods.items():
         replies = [tokenizer.decode(decode(row[row != PAD_ID])[0]) for row in x[0][prompts]]
@@ -288,12 +309,18 @@ def generation_figures(bot, x, y, prompts, beam_width, alpha, mmi_lambda, mmi_sa
     return figures, examples
 
 
-def test_pairs(config, corpus, path=None):
-    """The test conversations' pairs as training made them, and the index of
-    each pair's conversation."""
+SPLITS = ("test", "validation")
+
+
+def test_pairs(config, corpus, path=None, split="test"):
+    """The test (or validation) conversations' pairs as training made them,
+    and the index of each pair's conversation."""
     from rnnzoo.applications.seq2seq_chat import data
 
-    _, _, test = data.split_three(data.read_chitchat(path), seed=corpus.get("split_seed", data.SPLIT_SEED))
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split={split!r}; choose one of {list(SPLITS)}")
+    _, validation, test = data.split_three(data.read_chitchat(path), seed=corpus.get("split_seed", data.SPLIT_SEED))
+    test = test if split == "test" else validation
     history = max(1, int(config.get("context", 0)))
     pairs, conversation_of = [], []
     for index, conversation in enumerate(test):
@@ -304,20 +331,23 @@ def test_pairs(config, corpus, path=None):
 
 
 def evaluate_zoo_model(name="chitchat-seq2seq", weights=True, lm_weights=True, data_path=None,
-                       hits_pairs=HITS_PAIRS, prompts=GENERATION_PROMPTS, seed=0):
-    """Every test figure of a zoo chat model and its reply-only LM (see the module's CLI)."""
+                       hits_pairs=HITS_PAIRS, prompts=GENERATION_PROMPTS, seed=0, split="test", decoding=None):
+    """Every test figure of a zoo chat model and its reply-only LM (see the
+    module's CLI); `decoding` overrides entries of the zoo entry's decoding
+    settings (to choose them on the validation split)."""
     from rnnzoo.applications.seq2seq_chat import data
     from rnnzoo.applications.seq2seq_chat.chat import ChatBot
     from rnnzoo.applications.seq2seq_chat.text import Tokenizer, pair_arrays
     from rnnzoo.zoo.loading import entry, load
 
     model_entry = entry(name)
-    config, corpus, decoding = model_entry["config"], model_entry.get("corpus", {}), model_entry.get("decoding", {})
+    config, corpus = model_entry["config"], model_entry.get("corpus", {})
+    decoding = {**model_entry.get("decoding", {}), **(decoding or {})}
     if "reply_lm" not in model_entry:
         raise ValueError(f"{name!r} names no reply-only LM (its entry's `reply_lm`); the figures need one")
     model, lm = load(name, weights=weights), load(model_entry["reply_lm"], weights=lm_weights)
     tokenizer = Tokenizer(config["vocabulary"])
-    pairs, conversation_of = test_pairs(config, corpus, data_path)
+    pairs, conversation_of = test_pairs(config, corpus, data_path, split)
     x, y = pair_arrays(tokenizer, pairs, config)
 
     # Perplexity per word, the reply given its context against the reply alone.
@@ -333,14 +363,15 @@ def evaluate_zoo_model(name="chitchat-seq2seq", weights=True, lm_weights=True, d
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(len(pairs), size=min(hits_pairs, len(pairs)), replace=False))
     mmi_lambda = decoding.get("mmi_lambda", 0.5)
+    bot = ChatBot(model, config, reply_lm=lm)
     figures.update(ranking_figures(model, lm, x, y, conversation_of, tfidf, context_words, reply_words, chosen,
-                                   seed, mmi_lambda))
+                                   seed, mmi_lambda, bot.ranker))
 
     # Generation on the first `prompts` of another seeded order.
-    bot = ChatBot(model, config, reply_lm=lm)
     shown = np.sort(rng.permutation(len(pairs))[: min(prompts, len(pairs))])
     generated, examples = generation_figures(bot, x, y, shown, decoding.get("beam_width", 8),
-                                             decoding.get("alpha", 0.6), mmi_lambda, decoding.get("mmi_samples", 0), seed)
+                                             decoding.get("alpha", 0.6), mmi_lambda, decoding.get("mmi_samples", 0), seed,
+                                             decoding.get("ranking_weight", 0.0) if bot.ranker is not None else 0.0)
     figures.update(generated)
     return figures, examples, [pairs[i] for i in shown]
 
@@ -359,14 +390,21 @@ def main(argv=None):
     parser.add_argument("--hits-pairs", type=int, default=HITS_PAIRS, help="test pairs ranked for hits@1/20")
     parser.add_argument("--prompts", type=int, default=GENERATION_PROMPTS, help="test prompts replied to per method")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", choices=SPLITS, default="test",
+                        help="the test conversations, or the validation ones (to choose decoding settings on)")
+    parser.add_argument("--mmi-lambda", type=float, help="MMI's lambda instead of the entry's")
+    parser.add_argument("--ranking-weight", type=float, help="the ranking head's weight in reranking instead of the entry's")
     parser.add_argument("--report", help="write the figures (and the replies) here as JSON")
     args = parser.parse_args(argv)
     for flag in ("hits_pairs", "prompts"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be a positive integer, got {getattr(args, flag)}")
     try:
+        overrides = {k: v for k, v in [("mmi_lambda", args.mmi_lambda), ("ranking_weight", args.ranking_weight)]
+                     if v is not None}
         figures, examples, shown = evaluate_zoo_model(args.model, args.weights or True, args.lm_weights or True,
-                                                      args.data, args.hits_pairs, args.prompts, args.seed)
+                                                      args.data, args.hits_pairs, args.prompts, args.seed,
+                                                      args.split, overrides)
     except (ValueError, FileNotFoundError) as error:
         sys.exit(f"evaluate: error: {error}")
     print(json.dumps(figures, indent=2))

@@ -21,6 +21,16 @@ g = σ(w · [hidden, context, input embedding]); the model then outputs log p.
 Replies often repeat the prompt's words ("What is a X?" - "A X is ..."),
 including words outside the vocabulary, which it copies as [UNK].
 
+`ranking=w > 0` adds a response-selection head trained beside the words
+(multi-task, as TransferTransfo's next-utterance classifier; the dual
+encoder of Lowe et al. 2015 with in-batch negatives, Henderson et al. 2017):
+the encoder, shared, reads the context and, separately, the reply; two Dense
+projections of their final states give c and r, and a batch's score matrix
+S = c rᵀ / √units is trained by softmax cross-entropy towards its diagonal
+(each context's own reply against the batch's others), weighted by w and added
+to the word loss (`InBatchRanking`, an endpoint layer). S ranks candidate
+replies in one matrix product (hits@1/20) and reranks decoded ones.
+
 `conditioned=False` builds the reply-only language model: the same embedding,
 decoder, `combine` and logits, with the encoder and attention removed (the
 decoder starts from zeros). It is the baseline of the "does the model use the
@@ -73,6 +83,7 @@ def build(
     context=False,
     copy=False,
     label_smoothing=0.0,
+    ranking=0.0,
 ):
     """A compiled chat model over `vocabulary` (see `text.py` for its layout).
 
@@ -96,6 +107,8 @@ def build(
         label_smoothing: ε of the training loss (Szegedy et al. 2016): the
             target is 1 − ε on the next word plus ε spread evenly over the
             vocabulary, so no word is ever pushed to probability zero.
+        ranking: Weight of the in-batch response-selection loss (0: no
+            ranking head; see the module docstring). Conditioned models only.
 
     Returns:
         A `keras.Model` from (prompt ids (batch, Tp), decoder input ids
@@ -106,12 +119,18 @@ def build(
     check_config(rnn, attention, units, embedding_dim, dropout, max_prompt_len, max_reply_len)
     check_rate("label_smoothing", label_smoothing)
     context_turns(context)
-    parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned, copy)
+    check_ranking(ranking, conditioned)
+    parts = _layers(len(vocabulary), rnn, attention, units, embedding_dim, dropout, conditioned, copy, ranking)
     replies = keras.Input(shape=(None,), dtype="int32", name="reply_in")
     if conditioned:
         prompts = keras.Input(shape=(None,), dtype="int32", name="prompt")
-        memory, states = encode(parts, prompts)
+        memory, states, summary = encode(parts, prompts)
         logits, _, _ = decode(parts, replies, states, memory, prompts)
+        if ranking:
+            # The reply as the decoder reads it, [start] first: every word of it.
+            contexts = parts["context_projection"](summary)
+            candidates = parts["reply_projection"](encode(parts, replies)[2])
+            logits = parts["ranking"]([logits, contexts, candidates])
         inputs = (prompts, replies)
     else:
         logits, _, _ = decode(parts, replies, None)
@@ -155,6 +174,55 @@ class SmoothedSparseCrossentropy(keras.losses.Loss):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
+def check_ranking(ranking, conditioned=True):
+    if isinstance(ranking, bool) or not isinstance(ranking, (int, float)) or not 0 <= ranking < float("inf"):
+        raise ValueError(f"ranking (the weight of the response-selection loss) must be a finite number >= 0, got {ranking!r}")
+    if ranking and not conditioned:
+        raise ValueError(f"ranking={ranking!r} needs a conditioned model: the reply-only LM has no context to rank against")
+
+
+@keras.saving.register_keras_serializable(package="rnnzoo")
+class InBatchRanking(keras.layers.Layer):
+    """Endpoint layer (keras-io's "endpoint layer pattern"): returns the word
+    logits unchanged and, in training, adds `weight` × the in-batch
+    response-selection loss of context vectors c and reply vectors r:
+
+        S = c rᵀ / √d,   loss = mean over rows i of −log softmax(S[i])[i]
+
+    Each context's own reply is the positive and the batch's other replies are
+    its negatives (Henderson et al. 2017), so a batch of B pairs gives B − 1
+    negatives each at the cost of one matrix product.
+
+    Args:
+        weight: The loss's weight beside the word loss (> 0).
+    """
+
+    def __init__(self, weight=1.0, **kwargs):
+        super().__init__(**kwargs)
+        check_ranking(weight)
+        self.weight = weight
+
+    def call(self, inputs, training=False):
+        logits, contexts, replies = inputs
+        if training:
+            scores = match_scores(contexts, replies)
+            labels = ops.arange(ops.shape(scores)[0])
+            losses = keras.losses.sparse_categorical_crossentropy(labels, scores, from_logits=True)
+            self.add_loss(self.weight * ops.mean(losses))
+        return logits
+
+    def compute_output_spec(self, inputs, training=False):
+        return keras.KerasTensor(inputs[0].shape, inputs[0].dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "weight": self.weight}
+
+
+def match_scores(contexts, replies):
+    """S[i, j] = c_i · r_j / √d: how well reply j answers context i."""
+    return ops.matmul(contexts, ops.transpose(replies)) / ops.sqrt(ops.cast(ops.shape(contexts)[-1], contexts.dtype))
+
+
 def context_turns(context):
     """The number of previous turns a `context` setting means (bool or int >= 0)."""
     if isinstance(context, bool):
@@ -164,7 +232,7 @@ def context_turns(context):
     raise ValueError(f"context must be a bool or a non-negative integer (turns before the prompt), got {context!r}")
 
 
-def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned, copy=False):
+def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, conditioned, copy=False, ranking=0.0):
     """Every layer of the model, by role, named so inference models can find them."""
     make = RECURRENT_LAYERS[rnn]
     parts = {
@@ -191,6 +259,10 @@ def _layers(vocabulary_size, rnn, attention, units, embedding_dim, dropout, cond
             parts["attention"] = keras.layers.Attention(name="attention")
         if copy:
             parts["copy_switch"] = keras.layers.Dense(1, activation="sigmoid", name="copy_switch")
+        if ranking:
+            parts["context_projection"] = keras.layers.Dense(units, name="context_projection")
+            parts["reply_projection"] = keras.layers.Dense(units, name="reply_projection")
+            parts["ranking"] = InBatchRanking(ranking, name="ranking")
     return parts
 
 
@@ -199,13 +271,14 @@ def _mask(ids):
 
 
 def encode(parts, prompts):
-    """(memory (batch, Tp, units), decoder's initial states) of prompt ids."""
+    """(memory (batch, Tp, units), decoder's initial states, summary) of prompt
+    ids; the summary is the two directions' last outputs (batch, 2 units)."""
     x = parts["embedding_dropout"](parts["embedding"](prompts))
     outputs, *states = parts["encoder"](x, mask=_mask(prompts))
     count = STATE_COUNT[parts["rnn"]]
     forward, backward = states[:count], states[count:]
     initial = [bridge(ops.concatenate([f, b], axis=-1)) for bridge, f, b in zip(parts["bridge"], forward, backward)]
-    return parts["memory"](outputs), initial
+    return parts["memory"](outputs), initial, ops.concatenate([forward[0], backward[0]], axis=-1)
 
 
 def decode(parts, replies, states, memory=None, prompts=None):
@@ -241,7 +314,8 @@ def parts_of(model):
     names = {layer.name: layer for layer in model.layers}
     parts = {role: names[role] for role in
              ("embedding", "embedding_dropout", "decoder", "combine_dropout", "combine", "logits",
-              "encoder", "memory", "query", "attention", "copy_switch") if role in names}
+              "encoder", "memory", "query", "attention", "copy_switch", "context_projection", "reply_projection")
+             if role in names}
     parts["bridge"] = sorted((layer for name, layer in names.items() if name.startswith("bridge_")),
                              key=lambda layer: layer.name)
     parts["rnn"] = next(rnn for rnn, count in STATE_COUNT.items() if count == len(parts["bridge"])
@@ -266,7 +340,7 @@ def inference_models(model):
     parts = parts_of(model)
     units = parts["decoder"].cell.units
     prompts = keras.Input(shape=(None,), dtype="int32", name="prompt")
-    memory, states = encode(parts, prompts)
+    memory, states, _ = encode(parts, prompts)
     encoder = keras.Model(prompts, [memory, *states], name="chat_encoder")
 
     word = keras.Input(shape=(1,), dtype="int32", name="word")
@@ -276,3 +350,22 @@ def inference_models(model):
     logits, weights, new_states = decode(parts, word, state_in, memory_in, prompt_in)
     step = keras.Model([word, memory_in, prompt_in, *state_in], [logits, weights, *new_states], name="chat_step")
     return encoder, step
+
+
+def ranking_models(model):
+    """(context encoder, reply encoder) Keras models sharing the trained
+    ranking head of `model` (built with `ranking` > 0):
+
+    context encoder: encoder ids (batch, Tp) -> c (batch, units)
+    reply encoder:   [start] + reply ids (batch, Tr) -> r (batch, units)
+
+    `match_scores(c, r)` then scores every context against every reply."""
+    parts = parts_of(model)
+    if "reply_projection" not in parts:
+        raise ValueError(f"Model {model.name!r} has no ranking head: build it with ranking > 0")
+    contexts = keras.Input(shape=(None,), dtype="int32", name="context")
+    replies = keras.Input(shape=(None,), dtype="int32", name="reply_in")
+    context_vectors = parts["context_projection"](encode(parts, contexts)[2])
+    reply_vectors = parts["reply_projection"](encode(parts, replies)[2])
+    return (keras.Model(contexts, context_vectors, name="context_encoder"),
+            keras.Model(replies, reply_vectors, name="reply_encoder"))

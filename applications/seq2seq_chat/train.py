@@ -11,8 +11,11 @@ held-out test conversations (perplexity, hits@1/20, distinct-n, BLEU).
 Run it:
 
     python -m rnnzoo.applications.seq2seq_chat.train --corpus chitchat --rnn gru --context 2 \
-        --max-words 20 --max-vocabulary 8000 --max-prompt-len 60 --max-reply-len 25 --dropout 0.2 \
-        --label-smoothing 0 --batch-size 64 --epochs 6 --baseline-lm             # chitchat-seq2seq (zoo.registry has the exact command)
+        --max-words 20 --max-vocabulary 8000 --max-prompt-len 40 --max-reply-len 25 --dropout 0.2 \
+        --label-smoothing 0 --batch-size 64 --epochs 4 --baseline-lm --save s1.weights.h5 --save-lm l1.weights.h5
+    python -m rnnzoo.applications.seq2seq_chat.train ...the same flags... --epochs 3 --learning-rate 1e-3 \
+        --ranking 1 --init-weights s1.weights.h5 --init-lm-weights l1.weights.h5   # chitchat-seq2seq, stage 2
+                                                                                 # (zoo.registry has the exact commands)
     python -m rnnzoo.applications.seq2seq_chat.train --corpus chatterbot --copy --baseline-lm   # chatterbot-seq2seq
     python -m rnnzoo.applications.seq2seq_chat.train --attention bahdanau --rnn gru
     python -m rnnzoo.applications.seq2seq_chat.train --cornell PATH      # Cornell Movie-Dialogs instead
@@ -87,6 +90,12 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE)
     parser.add_argument("--epochs", type=positive_int, default=EPOCHS)
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--ranking", type=float, default=0.0, metavar="WEIGHT",
+                        help="add the response-selection head, its in-batch loss weighted by WEIGHT (see model.py); "
+                             "it ranks replies for hits@1/20 and reranks decoded ones")
+    parser.add_argument("--init-weights", help="start from these weights (.weights.h5 of the same model without the "
+                                               "ranking head, e.g. an earlier run's --save): layers found by name")
+    parser.add_argument("--init-lm-weights", help="with --baseline-lm: start the reply-only LM from these weights")
     parser.add_argument("--baseline-lm", action="store_true",
                         help="also train the reply-only language model (same decoder, no encoder) with the same budget")
     parser.add_argument("--lm-units", type=positive_int,
@@ -108,6 +117,12 @@ def parse_args(argv=None):
             parser.error(f"--{flag.replace('_', '-')} must end in .weights.h5, got {value}")
     if args.save_lm and not args.baseline_lm:
         parser.error("--save-lm needs --baseline-lm (the reply-only LM is trained only then)")
+    if args.ranking < 0 or args.ranking != args.ranking or args.ranking == float("inf"):
+        parser.error(f"--ranking must be a finite number >= 0, got {args.ranking}")
+    for flag in ("init_weights", "init_lm_weights"):
+        value = getattr(args, flag)
+        if value and not os.path.isfile(value):
+            parser.error(f"--{flag.replace('_', '-')}: no such file: {value}")
     if args.context < 0:
         parser.error(f"--context must be >= 0 turns, got {args.context}")
     if args.cornell:
@@ -162,11 +177,13 @@ def main(argv=None):
         max_prompt_len=args.max_prompt_len, max_reply_len=args.max_reply_len, context=args.context,
         copy=args.copy, label_smoothing=args.label_smoothing,
     )
+    if args.ranking:  # only then, so the configs of models without the head stay as they were
+        config["ranking"] = args.ranking
     (train_x, train_y), (val_x, val_y) = text.pair_arrays(tokenizer, train_pairs, config), text.pair_arrays(tokenizer, val_pairs, config)
 
     # ## Train
     # The shared runner: cosine learning rate, gradient clipping, checkpoints and resume.
-    model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq")
+    model, history = fit(config, train_x, train_y, val_x, val_y, args, "seq2seq", args.init_weights)
     # Held-out pairs that also occur in training are scored by memory: report
     # them apart, and split the novel ones by where the prompt can help.
     seen = evaluate.seen_in_training(train_pairs, val_pairs)
@@ -188,7 +205,8 @@ def main(argv=None):
     # the same budget, and no prompt. If the prompt helps, this one is worse.
     if args.baseline_lm:
         lm_config = {**config, "conditioned": False, "copy": False, "units": args.lm_units or args.units}
-        lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm")
+        lm_config.pop("ranking", None)
+        lm, _ = fit(lm_config, train_x[1], train_y, val_x[1], val_y, args, "reply-lm", args.init_lm_weights)
         reply_only = evaluate.word_log_likelihoods(lm, val_x[1], val_y)
         figures.update(held_out_figures(reply_only, val_y, parts, prefix="reply_only_"), reply_only_parameters=lm.count_params())
         figures["ratio"] = figures["perplexity"] / figures["reply_only_perplexity"]
@@ -238,7 +256,7 @@ def held_out_figures(log_likelihoods, targets, parts, prefix=""):
     return {prefix + name: value for name, value in figures.items()}
 
 
-def fit(config, train_x, train_y, val_x, val_y, args, name):
+def fit(config, train_x, train_y, val_x, val_y, args, name, init_weights=None):
     steps_per_epoch = len(train_y) // args.batch_size
     training = TrainingConfig(
         epochs=args.epochs,
@@ -254,7 +272,27 @@ def fit(config, train_x, train_y, val_x, val_y, args, name):
     )
     train_ds = make_dataset(train_x, train_y, args.batch_size, shuffle=True, seed=args.seed)
     val_ds = make_dataset(val_x, val_y, 64, shuffle=False, drop_remainder=False)
-    return train(lambda: chat_model.build(**config), train_ds, training, validation_data=val_ds)
+    def build():
+        model = chat_model.build(**config)
+        if init_weights:  # a checkpoint, when there is one, then overrides these
+            copy_weights_by_name(chat_model.build(**{**config, "ranking": 0.0}), init_weights, model)
+        return model
+
+    return train(build, train_ds, training, validation_data=val_ds)
+
+
+def copy_weights_by_name(source, path, target):
+    """Load `path` into `source` (the architecture it was saved from), then copy
+    each of its layers' weights into `target`'s layer of the same name; layers
+    only `target` has keep their initial weights."""
+    source.load_weights(path)
+    names = {layer.name for layer in target.layers}
+    for layer in source.layers:
+        if layer.weights and layer.name in names:
+            target.get_layer(layer.name).set_weights(layer.get_weights())
+    missing = [layer.name for layer in source.layers if layer.weights and layer.name not in names]
+    if missing:
+        raise ValueError(f"--init-weights {path}: layers {missing} have no counterpart in the model being trained")
 
 
 def bleu_figures(model, config, tokenizer, train_pairs, val_pairs, args):

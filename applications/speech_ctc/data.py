@@ -187,6 +187,58 @@ def read_transcribed_folder(folder, transcripts_csv=None, alphabet=ALPHABET, sam
     return audios, transcripts, sources
 
 
+# ---------------------------------------------------------------- real English speech, for evaluation
+POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")  # Debian's pocketsphinx-testdata
+
+
+def read_ljspeech(folder=None, sample_rate=audio_lib.SAMPLE_RATE):
+    """(audios, transcripts, sources) of LJSpeech clips: `metadata.csv` rows
+    `id|text|normalized text` and `wavs/<id>.wav`; the normalized text, in
+    spoken form (`text.spoken_form`), is the reference. Default: the shared
+    data's 32 clips."""
+    from rnnzoo.applications.speech_ctc.text import spoken_form
+
+    folder = Path(folder) if folder else data_path("ljspeech")
+    metadata = folder / "metadata.csv"
+    if not metadata.is_file():
+        raise FileNotFoundError(f"LJSpeech metadata not found: {metadata} (rows: id|text|normalized text)")
+    audios, transcripts, sources = [], [], []
+    for line, row in enumerate(metadata.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = row.split("|")
+        if len(fields) != 3:
+            raise ValueError(f"{metadata} line {line}: expected id|text|normalized text, got {row[:80]!r}")
+        path = folder / "wavs" / f"{fields[0]}.wav"
+        transcripts.append(spoken_form(fields[2], source=f"{metadata} line {line}"))
+        audios.append(audio_lib.load_audio(path, sample_rate)[0])
+        sources.append(str(path))
+    return audios, transcripts, sources
+
+
+def read_pocketsphinx(root=POCKETSPHINX_DATA, sample_rate=audio_lib.SAMPLE_RATE):
+    """(audios, transcripts, sources) of pocketsphinx-testdata's transcribed
+    WAV clips: `cards/` (playing cards, 5 clips) and `librivox/` (Sense and
+    Sensibility, 5 clips), each listed as `<s> words </s> (file id)`."""
+    root = Path(root)
+    listings = [(root / "cards", "cards.transcription"), (root / "librivox", "transcription")]
+    if not any((folder / name).is_file() for folder, name in listings):
+        raise FileNotFoundError(f"No pocketsphinx test transcriptions under {root} (apt-get install pocketsphinx-testdata)")
+    audios, transcripts, sources = [], [], []
+    for folder, name in listings:
+        if not (folder / name).is_file():
+            continue
+        for line, row in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), start=1):
+            found = re.fullmatch(r"\s*(?:<s>)?(.*?)(?:</s>)?\s*\(([^)]+)\)\s*", row)
+            if not row.strip():
+                continue
+            if not found:
+                raise ValueError(f"{folder / name} line {line}: expected `<s> words </s> (id)`, got {row[:80]!r}")
+            path = folder / f"{Path(found.group(2)).name}.wav"
+            audios.append(audio_lib.load_audio(path, sample_rate)[0])
+            transcripts.append(normalise(found.group(1)))
+            sources.append(str(path))
+    return audios, transcripts, sources
+
+
 # ---------------------------------------------------------------- tensorflow_datasets (internet)
 def read_tfds(name, split, sample_rate=audio_lib.SAMPLE_RATE, limit=None):
     """(audios, transcripts, sources) of a tfds speech corpus: "speech_commands" or "librispeech".

@@ -1,21 +1,29 @@
-"""Word and character error rates of a CTC model on FSDD's test takes (0-4), never trained on.
+"""Word and character error rates of a CTC model on speech it never trained on.
 
     python -m rnnzoo.applications.speech_ctc.evaluate                       # the zoo's spoken-digits-ctc
+    python -m rnnzoo.applications.speech_ctc.evaluate --model english-ctc   # real English speech
     python -m rnnzoo.applications.speech_ctc.evaluate --weights my.weights.h5
 
-Two test sets, both built from the test takes with a fixed seed: 1-7 digit
-sequences (the lengths trained on) and 8-10 digit sequences (longer than
-any training utterance: a digit classifier in disguise would fail them).
+Digit test sets, both built from FSDD's test takes (0-4) with a fixed seed:
+1-7 digit sequences (the lengths trained on) and 8-10 digit sequences (longer
+than any training utterance: a digit classifier in disguise would fail them).
+
+Real English sets (a model whose entry lists `test_sets`): the shared
+LJSpeech clips (one woman reading non-fiction, 22 kHz), pocketsphinx's test
+clips (playing cards and an audiobook, 16 kHz) and the FSDD digit strings,
+each clip transcribed as `rnnzoo transcribe` would, greedy and beam, with the
+real-time factor (seconds of computing per second of audio).
 """
 
 import argparse
 import os
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from rnnzoo.applications.speech_ctc import data  # noqa: E402
-from rnnzoo.applications.speech_ctc.decode import transcribe_dataset  # noqa: E402
+from rnnzoo.applications.speech_ctc.decode import transcribe_audio, transcribe_dataset  # noqa: E402
 from rnnzoo.applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
 
 TEST_SEED = 2026
@@ -39,9 +47,41 @@ def evaluate(model, test_clips, utterances=500, long_utterances=200, seed=TEST_S
     return results, samples
 
 
+def real_sets(names, utterances=100, seed=TEST_SEED):
+    """{set name: (audios, transcripts)} of the real test sets in `names`."""
+    readers = {
+        "ljspeech": lambda: data.read_ljspeech()[:2],
+        "pocketsphinx": lambda: data.read_pocketsphinx()[:2],
+        "fsdd-digits": lambda: data.fixed_utterances(data.split_fsdd(data.read_fsdd())[2], utterances, seed, (1, 7)),
+    }
+    unknown = [n for n in names if n not in readers]
+    if unknown:
+        raise ValueError(f"Unknown test set {unknown[0]!r}; choose from {sorted(readers)}")
+    return {name: readers[name]() for name in names}
+
+
+def evaluate_real(model, config, sets, beam=BEAM, samples=3):
+    """{set: {"greedy"|"beam": {"wer", "cer"}, "seconds", "real_time_factor"}} and a few
+    (said, read) pairs per set, each clip transcribed alone (long ones cut at pauses)."""
+    alphabet, rate = config.get("alphabet", ALPHABET), config.get("sample_rate", 8000)
+    results, pairs = {}, {}
+    for name, (audios, references) in sets.items():
+        started = time.perf_counter()
+        greedy = [transcribe_audio(model, a, alphabet, None, rate) for a in audios]
+        compute = time.perf_counter() - started
+        beamed = [transcribe_audio(model, a, alphabet, beam, rate) for a in audios]
+        seconds = sum(len(a) for a in audios) / rate
+        results[name] = {"greedy": dict(wer=wer(references, greedy), cer=cer(references, greedy)),
+                         "beam": dict(wer=wer(references, beamed), cer=cer(references, beamed)),
+                         "clips": len(audios), "seconds": round(seconds, 1), "real_time_factor": compute / seconds}
+        pairs[name] = list(zip(references, beamed))[:samples]
+    return results, pairs
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="WER/CER of a spoken-digit CTC model on FSDD's test takes.")
-    parser.add_argument("--name", default="spoken-digits-ctc", help="zoo model (architecture, and weights unless --weights)")
+    parser = argparse.ArgumentParser(description="WER/CER of a CTC model on speech it never trained on.")
+    parser.add_argument("--model", "--name", dest="name", default="spoken-digits-ctc",
+                        help="zoo model (architecture, and weights unless --weights)")
     parser.add_argument("--weights", help="a local .weights.h5 file instead of the zoo's")
     parser.add_argument("--utterances", type=positive_int, default=500, help="1-7 digit test utterances")
     parser.add_argument("--long-utterances", type=positive_int, default=200, help="8-10 digit test utterances")
@@ -52,6 +92,17 @@ def main(argv=None):
     from rnnzoo.zoo.loading import entry, load
 
     model = load(args.name, weights=args.weights or True)
+    test_sets = entry(args.name).get("test_sets")
+    if test_sets:
+        results, samples = evaluate_real(model, entry(args.name)["config"], real_sets(test_sets, args.utterances), args.beam)
+        for name, result in results.items():
+            print(f"{name:<13} {result['clips']} clips, {result['seconds']} s, real-time factor {result['real_time_factor']:.3f}")
+            for decoder in ("greedy", "beam"):
+                label = decoder if decoder == "greedy" else f"beam {args.beam}"
+                print(f"    {label:<7} WER {result[decoder]['wer']:.2%}  CER {result[decoder]['cer']:.2%}")
+            for said, read in samples[name]:
+                print(f"    said {said!r}\n    read {read!r}")
+        return results
     _, _, test_clips = data.split_fsdd(data.read_fsdd())
     results, samples = evaluate(
         model, test_clips, args.utterances, args.long_utterances, args.seed, args.beam, entry(args.name)["config"]["alphabet"]

@@ -4,6 +4,9 @@ Id 0 is the CTC blank (Keras's `mask_index=0`); the alphabet's characters
 are ids 1..len(alphabet).
 """
 
+import re
+import unicodedata
+
 import numpy as np
 
 ALPHABET = " 'abcdefghijklmnopqrstuvwxyz"  # lowercase letters, space, apostrophe
@@ -13,6 +16,56 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 def normalise(text):
     """Lowercase with single spaces: the form transcripts are compared in."""
     return " ".join(str(text).lower().split())
+
+
+# Symbols read as words; other punctuation is a pause, which transcripts do not write.
+SYMBOL_WORDS = {"&": " and ", "%": " percent ", "+": " plus ", "=": " equals ", "@": " at ", "#": " number "}
+PUNCTUATION = re.compile(r"[.,!?;:\"“”«»()\[\]{}<>/\\*_~^|…–—-]")
+NUMBER = re.compile(r"(\$)?(\d[\d,]*(?:\.\d+)?)(st|nd|rd|th)?")
+
+
+def spoken_form(text, source=None, alphabet=ALPHABET):
+    """`text` as it is spoken, in `alphabet`: numbers read as words ("42" ->
+    "forty two", "1st" -> "first", "$5" -> "five dollars", "1999" -> "nineteen
+    ninety nine"), a few symbols read ("&" -> "and"), accents dropped ("café"
+    -> "cafe"), curly apostrophes straightened, other punctuation removed.
+    A character that is still outside the alphabet is an error naming it.
+
+    >>> spoken_form("I'm 21 & it's 5% off -- the 3rd time!")
+    "i'm twenty one and it's five percent off the third time"
+    """
+    text = unicodedata.normalize("NFKD", str(text).replace("’", "'").replace("‘", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    for symbol, words in SYMBOL_WORDS.items():
+        text = text.replace(symbol, words)
+    text = NUMBER.sub(_number_words, text)
+    text = normalise(PUNCTUATION.sub(" ", text.lower()))
+    text = " ".join(word.strip("'") for word in text.split() if word.strip("'"))
+    for position, character in enumerate(text):
+        if character not in alphabet:
+            where = f" in {source}" if source else ""
+            raise ValueError(f"Text{where} has character {character!r} (position {position} of {text!r}) that "
+                             f"cannot be spoken in the alphabet {alphabet!r}")
+    return text
+
+
+def _number_words(match):
+    """One number as words, with num2words (the `speech` extra)."""
+    try:
+        from num2words import num2words
+    except ImportError:
+        raise ImportError("Reading numbers as words needs num2words: pip install 'rnnzoo[speech]'") from None
+    dollar, digits, suffix = match.groups()
+    digits = digits.rstrip(",").replace(",", "")
+    if suffix:
+        words = num2words(int(float(digits)), to="ordinal")
+    elif dollar:
+        words = num2words(float(digits), to="currency", currency="USD") if "." in digits else num2words(int(digits)) + " dollars"
+    elif "." not in digits and len(digits) == 4 and 1100 <= int(digits) <= 2099 and not digits.endswith("00"):
+        words = num2words(int(digits), to="year")
+    else:
+        words = num2words(float(digits) if "." in digits else int(digits))
+    return " " + words.replace("-", " ").replace(",", " ") + " "
 
 
 def encode(text, alphabet=ALPHABET, source=None):

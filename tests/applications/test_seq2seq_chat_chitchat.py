@@ -1,5 +1,5 @@
 """The chitchat corpus loader, multi-turn context, nucleus sampling, MMI
-reranking and the test-set metrics (hits@1/20, distinct-n)."""
+reranking, the ranking head and the test-set metrics (hits@1/20, distinct-n)."""
 
 import json
 import math
@@ -177,6 +177,84 @@ def test_multi_turn_bot_reads_the_last_two_turns_and_mmi_runs():
     assert bot.reply("w3", method="greedy").prompt_words == ["w3"]
     with pytest.raises(ValueError, match="reply-only language model"):
         ChatBot(model, config).reply("w1", method="mmi")
+
+
+class FixedRanker:
+    def __init__(self, scores):
+        self.values = scores
+
+    def scores(self, encoder_ids, replies):
+        return np.array([self.values[tuple(r)] for r in replies])
+
+
+@pytest.mark.parametrize("ranking_weight, expected", [(0.0, [5]), (10.0, [8, 9, 10])])
+def test_mmi_adds_the_ranking_heads_score_with_its_weight(ranking_weight, expected):
+    replies, conditional = [[5], [6, 7], [8, 9, 10]], [-2.0, -3.5, -6.0]
+    found = [(c, c, r, np.zeros((len(r) + 1, 2))) for c, r in zip(conditional, replies)]
+    ranker = FixedRanker({(5,): 0.0, (6, 7): 0.1, (8, 9, 10): 0.5})
+    chosen, _ = FixedCandidates(found).mmi([1], FixedLM({(5,): -1.0, (6, 7): -6.0, (8, 9, 10): -14.0}), alpha=0.0,
+                                           mmi_lambda=0.0, ranker=ranker, ranking_weight=ranking_weight)
+    assert chosen == expected
+
+
+def ranking_model(seed=0):
+    config = dict(vocabulary=VOCABULARY, rnn="gru", units=8, embedding_dim=6, dropout=0.0, max_prompt_len=8,
+                  max_reply_len=4, ranking=0.5)
+    model = chat_model.build(**config)
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0.0, 0.5, w.shape).astype("float32") for w in model.get_weights()])
+    return config, model
+
+
+def test_ranking_loss_is_half_the_in_batch_softmax_cross_entropy_towards_the_diagonal():
+    config, model = ranking_model()
+    rng = np.random.default_rng(1)
+    prompts = rng.integers(5, len(VOCABULARY), (6, 8)).astype("int32")
+    replies = np.concatenate([np.full((6, 1), text.START_ID), rng.integers(5, len(VOCABULARY), (6, 3))], 1).astype("int32")
+    model((prompts, replies), training=True)
+    contexts, candidates = (np.asarray(m(ids), "float64") for m, ids in zip(chat_model.ranking_models(model), (prompts, replies)))
+    scores = contexts @ candidates.T / math.sqrt(config["units"])
+    log_softmax = scores - np.log(np.exp(scores).sum(1, keepdims=True))
+    assert float(model.losses[0]) == pytest.approx(0.5 * -np.mean(np.diag(log_softmax)), rel=1e-4)
+    model((prompts, replies), training=False)
+    assert not model.losses  # held-out loss stays the word loss alone (nats per word)
+    ranker = decoding.Ranker(model, config["max_reply_len"])
+    np.testing.assert_allclose(ranker.scores(prompts[2], [list(r[1:]) for r in replies]), scores[2], rtol=1e-4, atol=1e-5)
+
+
+def test_warm_start_copies_every_layer_and_leaves_the_new_head(tmp_path):
+    from rnnzoo.applications.seq2seq_chat.train import copy_weights_by_name
+
+    config, model = ranking_model()
+    plain = chat_model.build(**{**config, "ranking": 0.0})
+    plain.set_weights([w + 1.0 for w in plain.get_weights()])
+    path = str(tmp_path / "warm.weights.h5")
+    plain.save_weights(path)
+    head = model.get_layer("reply_projection").get_weights()
+    copy_weights_by_name(chat_model.build(**{**config, "ranking": 0.0}), path, model)
+    for layer in plain.layers:
+        for mine, theirs in zip(model.get_layer(layer.name).get_weights(), layer.get_weights()):
+            np.testing.assert_array_equal(mine, theirs)
+    for mine, before in zip(model.get_layer("reply_projection").get_weights(), head):
+        np.testing.assert_array_equal(mine, before)
+
+
+@pytest.mark.parametrize("bad, message", [(dict(ranking=-1.0), "ranking"), (dict(ranking=math.nan), "ranking"),
+                                          (dict(ranking=True), "ranking"),
+                                          (dict(ranking=1.0, conditioned=False), "needs a conditioned model")])
+def test_bad_ranking_weights_are_named(bad, message):
+    with pytest.raises(ValueError, match=message):
+        chat_model.build(VOCABULARY, units=4, embedding_dim=4, **bad)
+
+
+def test_ranking_weight_needs_a_ranking_head():
+    config, model, lm = small_pair()
+    with pytest.raises(ValueError, match="ranking head"):
+        ChatBot(model, config, reply_lm=lm).reply("w1", method="mmi", ranking_weight=1.0)
+    with pytest.raises(ValueError, match="ranking head"):
+        chat_model.ranking_models(model)
+    with pytest.raises(ValueError, match="ranking_weight"):
+        decoding.check_decoding(ranking_weight=-1.0)
 
 
 @pytest.mark.parametrize("bad, message", [({"top_p": 0}, "top_p"), ({"top_p": 1.5}, "top_p"),

@@ -71,7 +71,8 @@ def test_transcribe_command_from_the_readme_runs_offline(test_clips, tmp_path, s
     audio, words = spoken(test_clips, SAID)
     soundfile.write(tmp_path / "digits.wav", audio, SAMPLE_RATE, subtype="PCM_16")
     done = subprocess.run(
-        [sys.executable, "-m", "rnnzoo", "transcribe", str(tmp_path / "digits.wav"), "--beam", "8"],
+        [sys.executable, "-m", "rnnzoo", "transcribe", str(tmp_path / "digits.wav"), "--beam", "8",
+         "--model", "spoken-digits-ctc"],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-500:]
@@ -84,7 +85,7 @@ def test_stereo_44k_recording_is_mixed_resampled_and_noted(test_clips, tmp_path,
     audio, words = spoken(test_clips, SAID[:3])
     louder = resample_poly(audio, 441, 80).astype("float32")  # 8 kHz -> 44.1 kHz
     soundfile.write(tmp_path / "stereo.wav", np.stack([louder, 0.5 * louder], axis=1), 44100, subtype="PCM_16")
-    assert cli.main(["transcribe", str(tmp_path / "stereo.wav")]) == 0
+    assert cli.main(["transcribe", str(tmp_path / "stereo.wav"), "--model", "spoken-digits-ctc"]) == 0
     out, err = capsys.readouterr()
     assert out == words + "\n"
     assert "2 channels averaged to mono" in err and "from 44100 Hz" in err
@@ -93,7 +94,7 @@ def test_stereo_44k_recording_is_mixed_resampled_and_noted(test_clips, tmp_path,
 @pytest.mark.parametrize("samples", [0, 8000])
 def test_empty_and_silent_recordings_give_an_empty_transcript(tmp_path, capsys, samples):
     soundfile.write(tmp_path / "quiet.wav", np.zeros(samples, "float32"), SAMPLE_RATE, subtype="PCM_16")
-    assert cli.main(["transcribe", str(tmp_path / "quiet.wav")]) == 0
+    assert cli.main(["transcribe", str(tmp_path / "quiet.wav"), "--model", "spoken-digits-ctc"]) == 0
     assert capsys.readouterr().out == "\n"
 
 
