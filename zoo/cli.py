@@ -186,28 +186,43 @@ def _caption(args):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     _require_tensorflow_backend("caption")
     from rnnzoo.applications.image_captioning import caption, data
+    from rnnzoo.applications.image_captioning.evaluate import is_blank
     from rnnzoo.zoo.loading import entry, load
 
     caption.check_beam_size(args.beam)  # before the slow model load
     if args.demo == bool(args.image):
         raise ValueError("give an IMAGE file to caption, or --demo (not both)")
-    model_entry = entry(args.name)
+    # --demo draws a shapes scene, so it defaults to the model of shapes scenes.
+    name = args.name or ("shapes-captioner" if args.demo else "drawings-captioner")
+    model_entry = entry(name)
     if model_entry.get("task") != "image-captioning":
-        raise ValueError(f"{args.name!r} is not an image-captioning model")
+        raise ValueError(f"{name!r} is not an image-captioning model")
     config = model_entry["config"]
-    image = None if args.demo else data.read_image(args.image, config["image_size"])  # bad files fail fast
+    # How the model was trained to see images: drawings on white with their aspect kept, shapes on black.
+    inference = model_entry.get("inference", {})
+    image = None if args.demo else data.read_image(  # bad files fail fast
+        args.image, config["image_size"], background=inference.get("background", 0), keep_aspect=inference.get("keep_aspect", False))
     for flag, path in (("--out", args.out if args.demo else None), ("--attention", args.attention)):
         caption.check_png_path(flag, path)
     if args.attention and not caption.has_matplotlib():
         raise ValueError("--attention needs matplotlib: python -m pip install matplotlib")
-    captioner = caption.Captioner(load(args.name, weights=args.weights or True), config)
+    if image is not None and is_blank(image):
+        print("no confident caption (the image is blank: a single colour)")
+        return 0
+    captioner = caption.Captioner(load(name, weights=args.weights or True), config)
     if args.demo:
         text, references = caption.demo(captioner, args.out, seed=args.seed, beam_size=args.beam)
         print(text)
         print(f"(a reference: {references[0]}; picture with its caption saved to {args.out})")
         return 0
     ids, alphas = captioner.caption_ids(image[None], args.beam)
-    print(captioner.vocabulary.decode(ids[0]))
+    (text,), (confidence,) = captioner.caption_with_confidence(image[None], args.beam)
+    threshold = inference.get("confidence_threshold")
+    if threshold is not None and confidence < threshold:
+        print(f"no confident caption (best guess: {text!r}, confidence {confidence:.2f} < {threshold:.2f})")
+        return 0
+    print(text)
+    print(f"(confidence {confidence:.2f})")
     if args.attention:
         words = [captioner.vocabulary.tokens[i] for i in ids[0]]
         caption.save_attention_maps(args.attention, image, words, alphas[0])
@@ -285,7 +300,8 @@ def build_parser():
     caption.add_argument("image", nargs="?", help="the image file (any size; grayscale and RGBA are converted)")
     caption.add_argument("--demo", action="store_true", help="draw a shapes scene, caption it, save it with its caption")
     caption.add_argument("--beam", type=int, default=1, help="beam size; 1 is greedy (default)")
-    caption.add_argument("--name", default="shapes-captioner", help="zoo model (default shapes-captioner)")
+    caption.add_argument("--model", "--name", dest="name", default=None,
+                         help="zoo model (default drawings-captioner; shapes-captioner for --demo)")
     caption.add_argument("--attention", help="save one attention map per generated word to this PNG (needs matplotlib)")
     caption.add_argument("--out", default="caption_demo.png", help="--demo: where to save the picture (PNG)")
     caption.add_argument("--seed", type=int, default=0, help="--demo: which scene")

@@ -70,18 +70,26 @@ class Captioner:
 
     def greedy(self, images):
         """(word id lists, attention (batch, words, L)) of the likeliest next word at each step."""
+        ids, alphas, _ = self._greedy(images)
+        return ids, alphas
+
+    def _greedy(self, images):
+        """`greedy`'s ids and attention, and each caption's mean log-probability per word (<end> included)."""
         images = self._check_images(images)
         features, keys, states = self._encode(images)
         word = tf.fill([len(images)], 2)  # <start>
-        chosen, alphas = [], []
+        chosen, alphas, chosen_log_probs = [], [], []
         for _ in range(self.max_length):
             log_probs, states, alpha = self._step(word, states, features, keys)
             word = tf.argmax(log_probs, axis=-1, output_type=tf.int32)
             chosen.append(word.numpy())
             alphas.append(alpha.numpy())
-        chosen, alphas = np.stack(chosen, 1), np.stack(alphas, 1)
+            chosen_log_probs.append(tf.reduce_max(log_probs, axis=-1).numpy())
+        chosen, alphas, chosen_log_probs = np.stack(chosen, 1), np.stack(alphas, 1), np.stack(chosen_log_probs, 1)
         lengths = [list(ids).index(END) if END in ids else len(ids) for ids in chosen]
-        return [list(ids[:n]) for ids, n in zip(chosen, lengths)], [a[:n] for a, n in zip(alphas, lengths)]
+        # The score counts the <end> step when there is one: a confident caption must also know where it stops.
+        means = [float(np.mean(lp[: min(n + 1, len(lp))])) for lp, n in zip(chosen_log_probs, lengths)]
+        return [list(ids[:n]) for ids, n in zip(chosen, lengths)], [a[:n] for a, n in zip(alphas, lengths)], means
 
     def beam_search(self, image, beam_size):
         """(word ids, attention (words, L)) of the likeliest caption found by a beam of `beam_size`.
@@ -128,7 +136,9 @@ class Captioner:
             states = [tf.gather(s, keep) for s in new_states]
         else:  # max_length words reached: the open captions end there and compete too
             finished += [(score, words, maps) for score, (words, maps) in zip(scores, beams) if np.isfinite(score)]
-        _, words, maps = max(finished, key=lambda f: f[0])
+        score, words, maps = max(finished, key=lambda f: f[0])
+        # Mean log-probability per word, <end> included when the caption finished with one.
+        self._last_beam_score = float(score) / (len(words) + (1 if len(words) < self.max_length else 0))
         return words, np.array(maps).reshape(len(words), int(features.shape[1]))
 
     def caption_ids(self, images, beam_size=1):
@@ -139,6 +149,26 @@ class Captioner:
             return self.greedy(images)
         found = [self.beam_search(image, beam_size) for image in images]
         return [f[0] for f in found], [f[1] for f in found]
+
+    def caption_with_confidence(self, images, beam_size=1, batch_size=256):
+        """(captions, confidences): each confidence is the caption's geometric-mean word
+        probability, exp(mean log p), in (0, 1]; a zoo entry's `confidence_threshold`
+        says below which value `rnnzoo caption` reports no confident caption."""
+        check_beam_size(beam_size)
+        images = self._check_images(images)
+        captions, confidences = [], []
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            if beam_size == 1:
+                ids, _, means = self._greedy(batch)
+            else:
+                ids, means = [], []
+                for image in batch:
+                    ids.append(self.beam_search(image, beam_size)[0])
+                    means.append(self._last_beam_score)
+            captions += [self.vocabulary.decode(i) for i in ids]
+            confidences += [float(np.exp(m)) for m in means]
+        return captions, confidences
 
     def caption(self, images, beam_size=1, batch_size=256):
         """One caption string per image."""

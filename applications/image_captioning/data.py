@@ -112,12 +112,14 @@ def _plain(message):
     return re.sub(r"\{\{.*?\}\}\s*|\s*\[Op:\w+\]", "", first).strip() or "unreadable"
 
 
-def decode_image(data, image_size, name="image"):
+def decode_image(data, image_size, name="image", background=0, keep_aspect=False):
     """Encoded PNG/JPEG/BMP/GIF bytes -> uint8 RGB (image_size, image_size, 3).
 
-    Grayscale becomes RGB, an alpha channel is composited onto black, the
-    first frame of an animated GIF is used, and any size is resized (aspect
-    ratio not kept, as the model was trained on square images).
+    Grayscale becomes RGB, an alpha channel is composited onto `background`
+    (0 black, as the shapes scenes; 255 white, as drawings are shown), the
+    first frame of an animated GIF is used, and any size is resized: to the
+    square (aspect ratio not kept, as the shapes model was trained), or with
+    `keep_aspect` fitted inside it on the background (as drawings were).
     """
     try:
         image = tf.io.decode_image(data, channels=0, expand_animations=False)
@@ -128,20 +130,30 @@ def decode_image(data, image_size, name="image"):
                          f"(at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} needed; smaller images hold too little to describe)")
     image = tf.cast(image, tf.float32)
     channels = image.shape[-1]
-    if channels in (2, 4):  # gray+alpha or RGBA: composite onto black
-        image = image[..., :-1] * (image[..., -1:] / 255.0)
+    if channels in (2, 4):  # gray+alpha or RGBA: composite onto the background
+        alpha = image[..., -1:] / 255.0
+        image = image[..., :-1] * alpha + float(background) * (1.0 - alpha)
     if image.shape[-1] == 1:
         image = tf.image.grayscale_to_rgb(image)
-    image = tf.image.resize(image, (image_size, image_size), antialias=True)
-    return np.clip(np.round(image.numpy()), 0, 255).astype("uint8")
+    if not keep_aspect:
+        image = tf.image.resize(image, (image_size, image_size), antialias=True)
+        return np.clip(np.round(image.numpy()), 0, 255).astype("uint8")
+    height, width = image.shape[0], image.shape[1]
+    scale = image_size / max(height, width)
+    new_height, new_width = max(1, round(height * scale)), max(1, round(width * scale))
+    resized = tf.image.resize(image, (new_height, new_width), antialias=True).numpy()
+    canvas = np.full((image_size, image_size, 3), float(background), "float32")
+    top, left = (image_size - new_height) // 2, (image_size - new_width) // 2
+    canvas[top:top + new_height, left:left + new_width] = resized
+    return np.clip(np.round(canvas), 0, 255).astype("uint8")
 
 
-def read_image(path, image_size):
+def read_image(path, image_size, background=0, keep_aspect=False):
     """An image file as uint8 RGB (image_size, image_size, 3); clear errors for missing or non-image files."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Image file not found: {path}")
-    return decode_image(path.read_bytes(), image_size, name=str(path))
+    return decode_image(path.read_bytes(), image_size, name=str(path), background=background, keep_aspect=keep_aspect)
 
 
 def write_png(path, image):

@@ -2,11 +2,14 @@
 Title: Image captioning with a CNN encoder and a recurrent decoder
 Author: rnnzoo
 Description: Train a Show, Attend and Tell captioner (a small CNN, soft attention,
-an LSTM) on procedural scenes of coloured shapes, then caption unseen scenes and
-scenes with colour/shape pairings never seen in training. Flickr8k and COCO work too.
+an LSTM) on real captioned drawings (clipart, stamps, emoji; prepare_drawings.py
+builds them) or on procedural scenes of coloured shapes, then caption unseen
+ones. Flickr8k and COCO work too.
 
 Run it:
 
+    python -m rnnzoo.applications.image_captioning.prepare_drawings           # once: render the drawings
+    python -m rnnzoo.applications.image_captioning.train --drawings           # the zoo's drawings-captioner recipe
     python -m rnnzoo.applications.image_captioning.train                      # the zoo's shapes-captioner recipe
     python -m rnnzoo.applications.image_captioning.train --rnn peephole       # rnnzoo's peephole LSTM as the decoder
     python -m rnnzoo.applications.image_captioning.train --decoder init-state # Show and Tell: no attention
@@ -31,7 +34,8 @@ import keras  # noqa: E402
 
 from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from rnnzoo.applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
-from rnnzoo.applications.image_captioning import caption, data, model as captioning_model, scenes  # noqa: E402
+from rnnzoo.applications.image_captioning import augment, caption, data, drawings, model as captioning_model, scenes  # noqa: E402
+from rnnzoo.applications.image_captioning import evaluate as drawings_evaluation  # noqa: E402
 
 IMAGE_SIZE = 64  # pixels per side
 TRAIN_IMAGES, VALIDATION_IMAGES, TEST_IMAGES = 12000, 300, 500  # procedural scenes per split
@@ -50,6 +54,8 @@ def parse_args(argv=None):
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--flickr8k", help="a Flickr8k folder: Images/ and Flickr8k.token.txt")
     source.add_argument("--coco", action="store_true", help="tfds coco_captions (internet, ~38 GB)")
+    source.add_argument("--drawings", nargs="?", const="", metavar="FOLDER",
+                        help="the captioned drawings (default folder: the data cache's drawings/)")
     parser.add_argument("--limit", type=positive_int, help="at most this many images per split of Flickr8k/COCO")
     parser.add_argument("--backbone", default="small-cnn", choices=captioning_model.BACKBONES)
     parser.add_argument("--imagenet-weights", action="store_true", help="start the keras.applications backbone from ImageNet (internet)")
@@ -74,6 +80,7 @@ def parse_args(argv=None):
     parser.add_argument("--log-dir", help="TensorBoard logs")
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
     parser.add_argument("--metrics-json", help="write the final BLEU figures here")
+    parser.add_argument("--save-vocabulary", help="write the vocabulary here as a JSON list (the zoo bundles it beside the weights)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for tests")
     args = parser.parse_args(argv)
@@ -89,8 +96,21 @@ def parse_args(argv=None):
 # Each source gives (images uint8 (n, size, size, 3), one list of reference captions per image).
 
 
+MIN_WORD_COUNT = 2  # drawings: words seen fewer times in training captions become <unk>
+
+
 def load_data(args):
-    """{split: (images, references)} and the vocabulary."""
+    """{split: (images, references)} and the vocabulary (drawings: images RGBA, and each split's records)."""
+    if args.drawings is not None:
+        folder = args.drawings or None
+        records = drawings.read_table(folder)
+        limits = {"train": args.train_images if args.smoke else None}
+        present = {r["split"] for r in records}
+        wanted = ["train", "validation"] + [s for s in drawings_evaluation.EVALUATED_SPLITS if s in present]
+        splits = {split: drawings.load_split(split, args.image_size, folder, limits.get(split, args.test_images if args.smoke else None), records)
+                  for split in wanted}
+        vocabulary = data.Vocabulary.from_captions(splits["train"][1], max_words=5000, min_count=1 if args.smoke else MIN_WORD_COUNT)
+        return splits, vocabulary
     if args.flickr8k or args.coco:
         if args.flickr8k:
             load = lambda split: data.load_flickr8k(args.flickr8k, split, args.image_size, args.limit)  # noqa: E731
@@ -130,9 +150,13 @@ def main(argv=None):
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
     splits, vocabulary = load_data(args)
-    (train_images, train_refs), (val_images, val_refs) = splits["train"], splits["validation"]
-    train_ds = data.caption_dataset(train_images, train_refs, vocabulary, args.max_length, args.batch_size, shuffle=True, seed=args.seed)
-    val_ds = data.caption_dataset(val_images, val_refs, vocabulary, args.max_length, args.batch_size, shuffle=False)
+    (train_images, train_refs), (val_images, val_refs) = splits["train"][:2], splits["validation"][:2]
+    if args.drawings is not None:  # RGBA drawings: augmented on random backgrounds in training, on white otherwise
+        make_dataset = augment.drawings_dataset
+    else:
+        make_dataset = data.caption_dataset
+    train_ds = make_dataset(train_images, train_refs, vocabulary, args.max_length, args.batch_size, shuffle=True, seed=args.seed)
+    val_ds = make_dataset(val_images, val_refs, vocabulary, args.max_length, args.batch_size, shuffle=False)
     pairs = sum(map(len, train_refs))
     print(f"{len(train_images)} training images, {pairs} (image, caption) pairs, {len(vocabulary)} tokens")
 
@@ -173,7 +197,8 @@ def main(argv=None):
         seed=args.seed,
         verbose=0 if args.smoke else 2,
     )
-    samples = SampleCaptions(config, val_images, val_refs, shown=0 if args.smoke else 3)
+    shown_images = augment.on_white(val_images) if args.drawings is not None else val_images
+    samples = SampleCaptions(config, shown_images, val_refs, shown=0 if args.smoke else 3)
     model, _ = train(lambda: captioning_model.build(**config), train_ds, training, validation_data=val_ds, callbacks=[samples])
     val_loss = model.evaluate(val_ds, verbose=0)
     val_loss = val_loss[0] if isinstance(val_loss, list) else val_loss
@@ -183,11 +208,20 @@ def main(argv=None):
     if args.save:
         save_weights(model, lambda: captioning_model.build(**config), args.save)
         print(f"weights saved to {args.save}")
+    if args.save_vocabulary:
+        partial = Path(args.save_vocabulary).with_name(f".{Path(args.save_vocabulary).name}.partial")
+        partial.write_text(json.dumps(vocabulary.tokens, ensure_ascii=False) + "\n", encoding="utf-8")
+        partial.replace(args.save_vocabulary)
 
     # ## Evaluate
     # Corpus BLEU-1..4 against every reference of each image, greedy and beam search.
     captioner = caption.Captioner(model, config)
     results = {"validation_loss_nats_per_word": round(float(val_loss), 4)}
+    if args.drawings is not None:
+        results.update(evaluate_drawings(captioner, splits, args))
+        if args.metrics_json:
+            Path(args.metrics_json).write_text(json.dumps(results, indent=2) + "\n")
+        return results
     for split in [s for s in ("test", "compositional") if s in splits]:
         images, references = splits[split]
         # Procedural scenes also say which objects were named whole (held-out pairings only on "compositional").
@@ -204,6 +238,23 @@ def main(argv=None):
         Path(args.metrics_json).write_text(json.dumps(results, indent=2) + "\n")
     return results
 
+
+
+def evaluate_drawings(captioner, splits, args):
+    """Drawings: the confidence threshold (chosen on validation), then BLEU, object
+    accuracy and attribute scores on each held-out split, greedy and beam."""
+    images, _, records = splits["validation"]
+    results = drawings_evaluation.choose_threshold(captioner, images, records, args.image_size)
+    print("confidence: " + "  ".join(f"{k} {v}" for k, v in results.items()))
+    for split in [s for s in drawings_evaluation.EVALUATED_SPLITS if s in splits]:  # a small corpus may lack one
+        images, references, records = splits[split]
+        for beam in (1, args.beam):
+            scores, captions, _ = drawings_evaluation.evaluate_split(captioner, images, references, records, beam)
+            results[f"{split}_{'greedy' if beam == 1 else f'beam{beam}'}"] = scores
+            print(f"{split:>13} {'greedy' if beam == 1 else f'beam {beam}':>7}: " + "  ".join(f"{k} {v}" for k, v in scores.items()))
+        for hypothesis, refs in list(zip(captions, references))[:3]:
+            print(f"  model: {hypothesis}\n  truth: {refs[0]}")
+    return results
 
 
 def cli(argv=None):

@@ -53,9 +53,10 @@ def test_caption_command_reads_any_image_file(tmp_path, capsys):
     path = tmp_path / "scene.png"
     path.write_bytes(tf.io.encode_png(rgba).numpy())
     attention = tmp_path / "attention.png"
-    assert rnnzoo(["caption", str(path), "--beam", "3", "--attention", str(attention)]) == 0
+    assert rnnzoo(["caption", str(path), "--model", NAME, "--beam", "3", "--attention", str(attention)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] in references
+    assert printed[1].startswith("(confidence ")  # the shapes entry sets no threshold: every caption is shown
     assert tf.io.decode_png(attention.read_bytes()).shape[0] > 100
 
 
