@@ -22,6 +22,7 @@ Copy this file as a template: every constant below is a flag.
 import argparse
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -64,6 +65,8 @@ def parse_args(argv=None):
     parser.add_argument("--checkpoint-dir", help="checkpoints every 100 steps; an interrupted run resumes from here")
     parser.add_argument("--log-dir", help="TensorBoard logs")
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
+    parser.add_argument("--init-weights", help="start from these weights (a .weights.h5 of the same architecture, e.g. "
+                                               "the zoo's english-ctc) instead of a fresh initialisation")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for tests")
     args = parser.parse_args(argv)
@@ -72,7 +75,18 @@ def parse_args(argv=None):
         args.steps_per_epoch, args.epochs = 2, 1
     if args.save and not args.save.endswith(".weights.h5"):
         parser.error(f"--save must end in .weights.h5, got {args.save}")
+    if args.init_weights and not Path(args.init_weights).is_file():
+        parser.error(f"--init-weights: file not found: {args.init_weights}")
     return args
+
+
+def initial_model(config, init_weights=None):
+    """The model to train: fresh, or continuing from `init_weights` (a checkpoint, when the
+    run resumes, then overrides both)."""
+    model = ctc_model.build(**config)
+    if init_weights:
+        model.load_weights(init_weights)
+    return model
 
 
 # ## Data
@@ -156,7 +170,7 @@ def main(argv=None):
         seed=args.seed,
         verbose=0 if args.smoke else 2,
     )
-    model, history = train(lambda: ctc_model.build(**config), train_ds, training, callbacks=[ErrorRates(validation)])
+    model, history = train(lambda: initial_model(config, args.init_weights), train_ds, training, callbacks=[ErrorRates(validation)])
 
     # ## Evaluate
     # Word and character error rates of greedy and beam-search decoding on the validation utterances.

@@ -231,3 +231,18 @@ def test_smoke_training_run_on_a_folder_of_recordings(tmp_path):
     (tmp_path / "transcripts.csv").write_text("\n".join(rows) + "\n")
     figures = train.main(["--smoke", "--data-dir", str(tmp_path)])
     assert all(np.isfinite(w) for w in figures.values())
+
+
+def test_training_can_continue_from_saved_weights(tmp_path):
+    from rnnzoo.applications.speech_ctc import train
+
+    config = dict(alphabet=text.ALPHABET, units=4, num_layers=1, conv_filters=4)
+    first = ctc_model.build(**config)
+    first.save_weights(tmp_path / "start.weights.h5")
+    continued = train.initial_model(config, tmp_path / "start.weights.h5")
+    for a, b in zip(first.get_weights(), continued.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    fresh = train.initial_model(config)
+    assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), fresh.get_weights()))
+    with pytest.raises(SystemExit):
+        train.parse_args(["--init-weights", str(tmp_path / "absent.weights.h5")])
