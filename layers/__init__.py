@@ -9,9 +9,12 @@ from rnnzoo.layers import initializers
 from rnnzoo.layers.base import RecurrentCell, RecurrentLayer
 from rnnzoo.layers.deep_transition import DeepTransitionGRU, DeepTransitionGRUCell
 from rnnzoo.layers.esn import EchoStateNetwork, RidgeReadout, RLSReadout
+from rnnzoo.layers.initial_state import InitialState, TrackResidualNoise
 from rnnzoo.layers.jordan import JordanRNN, JordanRNNCell
 from rnnzoo.layers.leaky import LeakyRNN, LeakyRNNCell
+from rnnzoo.layers.ntm import NTM, NTMCell
 from rnnzoo.layers.peephole_lstm import PeepholeLSTM, PeepholeLSTMCell
+from rnnzoo.layers.recursive import TreeRNN, encode_trees
 from rnnzoo.layers.reservoir import DeepReservoir, DeepReservoirCell, Reservoir, ReservoirCell
 from rnnzoo.layers.simple import IRNN, NPRNN
 from rnnzoo.layers.skip import SkipRNN, SkipRNNCell
@@ -22,12 +25,15 @@ __all__ = [
     "DeepTransitionGRU",
     "DeepTransitionGRUCell",
     "EchoStateNetwork",
+    "InitialState",
     "IRNN",
     "NPRNN",
     "JordanRNN",
     "JordanRNNCell",
     "LeakyRNN",
     "LeakyRNNCell",
+    "NTM",
+    "NTMCell",
     "PeepholeLSTM",
     "PeepholeLSTMCell",
     "RecurrentCell",
@@ -38,5 +44,8 @@ __all__ = [
     "RLSReadout",
     "SkipRNN",
     "SkipRNNCell",
+    "TrackResidualNoise",
+    "TreeRNN",
+    "encode_trees",
     "initializers",
 ]

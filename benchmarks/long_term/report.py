@@ -3,7 +3,9 @@
     python -m benchmarks.long_term.report
 
 Nothing in the tables is typed by hand: every figure comes from
-`benchmarks/long_term/results/*.jsonl` (written by `benchmarks.long_term.run`).
+`benchmarks/long_term/results/*.jsonl` (written by `benchmarks.long_term.run`)
+or, for section 9, `benchmarks/second_wave/results/*.jsonl` (written by the
+scripts in `SECOND_WAVE`, whose `table()` and `PROSE` fill it in).
 The prose lives in `RESULTS.template.md`; each `<!-- NAME -->` line there is
 replaced by the generated table NAME. A (method, setting) of the suite with no
 result rows is listed as "not measured".
@@ -11,6 +13,7 @@ result rows is listed as "not measured".
 
 import argparse
 import collections
+import importlib
 import os
 import tempfile
 from pathlib import Path
@@ -19,11 +22,13 @@ import numpy as np
 
 from benchmarks.long_term import suite
 from benchmarks.long_term.run import RESULTS_DIR, read_rows, row_key
+from benchmarks.second_wave.common import RESULTS_DIR as SECOND_WAVE_DIR
 
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "RESULTS.template.md"
 OUTPUT = HERE.parent / "RESULTS.md"
 PLOTS = HERE / "plots"
+SECOND_WAVE = ("ntm_copy", "tree_arithmetic", "omega_adding", "initial_state_forecast")  # benchmarks.<name>: section 9
 SOLVED_COLUMN = {"mse": "solved (final MSE ≤ 0.01)", "accuracy": "solved (final acc ≥ 0.99)"}
 
 
@@ -371,7 +376,7 @@ def _gradient_panel(axis, rows, field, title):
 # --------------------------------------------------------------------------
 # RESULTS.md
 # --------------------------------------------------------------------------
-def sections(results_dir):
+def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
     return {
         "adding": trained_table(results_dir, "adding"),
         "adding-gradients": adding_gradients_table(results_dir),
@@ -385,7 +390,18 @@ def sections(results_dir):
         "quick": quick_table(results_dir),
         "quick-adding": trained_table(results_dir, "adding", quick=True),
         "quick-adding-gradients": adding_gradients_table(results_dir, quick=True),
+        **second_wave_sections(second_wave_dir),
     }
+
+
+def second_wave_sections(results_dir=SECOND_WAVE_DIR):
+    """Each second-wave script's table (`NAME`) and its commentary (`NAME-prose`, the script's PROSE)."""
+    out = {}
+    for name in SECOND_WAVE:
+        module = importlib.import_module(f"benchmarks.{name}")
+        out[name] = module.table(results_dir)
+        out[f"{name}-prose"] = module.PROSE.strip()
+    return out
 
 
 def quick_table(results_dir):
@@ -412,9 +428,9 @@ def _in_suite(row, spec):
         spec.optimizer, spec.learning_rate, spec.max_steps, spec.units)
 
 
-def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT):
+def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT, second_wave_dir=SECOND_WAVE_DIR):
     text = Path(template).read_text()
-    for name, body in sections(results_dir).items():
+    for name, body in sections(results_dir, second_wave_dir).items():
         text = text.replace(f"<!-- {name} -->", body)
     handle, temporary = tempfile.mkstemp(suffix=".md", dir=Path(output).parent)
     with os.fdopen(handle, "w") as f:
@@ -426,9 +442,10 @@ def render(results_dir=RESULTS_DIR, template=TEMPLATE, output=OUTPUT):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results-dir", default=str(RESULTS_DIR))
+    parser.add_argument("--second-wave-dir", default=str(SECOND_WAVE_DIR), help="results of section 9's scripts")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
-    render(args.results_dir)
+    render(args.results_dir, second_wave_dir=args.second_wave_dir)
     if not args.no_plots:
         print("plots:", ", ".join(plot_all(args.results_dir)))
     print(f"wrote {OUTPUT}")

@@ -47,6 +47,7 @@ UNIT_FACTORIES = {
     "DeepTransitionGRU": lambda u: layers.DeepTransitionGRU(u, depth=2),
     "IRNN": lambda u: layers.IRNN(u),
     "NPRNN": lambda u: layers.NPRNN(u),
+    "NTM": lambda u: layers.NTM(u, memory_size=4, memory_width=2),
     "Reservoir": lambda u: layers.Reservoir(u),
     "DeepReservoir": lambda u: layers.DeepReservoir(u),
     "EchoStateNetwork": lambda u: layers.EchoStateNetwork(u),

@@ -29,6 +29,8 @@ CONTRACT_FILES = [
     "tests/layers/test_arguments.py",
     "tests/layers/test_peephole_bptt.py",
     "tests/layers/test_reservoir.py",
+    "tests/layers/test_recursive.py",
+    "tests/layers/test_initial_state.py",
 ]
 OTHER_BACKENDS = {"jax": "jax", "torch": "torch"}  # backend -> the module it needs
 # The runs: backend, extra environment, files. The `backends` runs (CI's second

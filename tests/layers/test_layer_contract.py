@@ -18,6 +18,7 @@ CASES = {
     "jordan": lambda **kw: layers.JordanRNN(6, output_units=4, **kw),
     "deep_transition": lambda **kw: layers.DeepTransitionGRU(5, depth=3, transition_skip=True, **kw),
     "irnn": lambda **kw: layers.IRNN(5, **kw),
+    "ntm": lambda **kw: layers.NTM(5, memory_size=6, memory_width=4, **kw),
     "nprnn": lambda **kw: layers.NPRNN(5, seed=3, **kw),
     # Reservoirs have no trainable weights: the learning test trains the Dense after them.
     "reservoir": lambda **kw: layers.Reservoir(32, leak_rate=0.5, input_connectivity=1.0, input_scaling=0.5, seed=3, **kw),
@@ -156,7 +157,12 @@ def test_dropout_mask_is_drawn_once_per_sequence(name):
     assert not np.allclose(out, to_numpy(layer(x, training=False)))
 
 
-@names
+# Tracing NTM's train step alone takes about 5 s on 2 cores: its case runs with `-m slow`
+# (tests/layers/test_ntm.py checks its gradients in the default suite).
+SLOW_TO_TRAIN = {"ntm"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_TRAIN else n for n in sorted(CASES)])
 def test_learns_with_finite_gradients(name):
     # Target: the running mean of the first feature, which needs memory of all steps.
     x = random_sequences(batch=256, steps=8, seed=1)
