@@ -9,6 +9,13 @@ from entries) and the `rnnzoo` CLI:
     command      the exact command that trained it (from the repository root)
 """
 
+# The captioners' shared architecture (train.py's defaults): small CNN from scratch, soft attention, LSTM(256).
+SMALL_CNN_CAPTIONER = {
+    "max_length": 18, "image_size": 64, "backbone": "small-cnn", "imagenet_weights": False, "train_backbone": True,
+    "feature_dim": 128, "rnn": "lstm", "units": 256, "embedding_dim": 64, "decoder": "attention",
+    "attention_units": 128, "dropout": 0.2,
+}
+
 MODELS = {
     "shakespeare-char": {
         "description": "Character-level language model of tiny-shakespeare: 2 x 384 PeepholeLSTM",
@@ -151,18 +158,7 @@ MODELS = {
                 "above", "below", "small", "large", "red", "green", "blue", "yellow", "purple", "circle", "square",
                 "triangle", "diamond", "in", "top", "at", "on", "middle", "bottom",
             ],
-            "max_length": 18,
-            "image_size": 64,
-            "backbone": "small-cnn",
-            "imagenet_weights": False,
-            "train_backbone": True,
-            "feature_dim": 128,
-            "rnn": "lstm",
-            "units": 256,
-            "embedding_dim": 64,
-            "decoder": "attention",
-            "attention_units": 128,
-            "dropout": 0.2,
+            **SMALL_CNN_CAPTIONER,
             "learning_rate": 0.002,
         },
         "dataset": (
@@ -210,18 +206,7 @@ MODELS = {
         "config": {
             "vocabulary": {"file": "drawings.vocabulary.json",
                            "sha256": "bb334f4718bcafce5db3d86414a6647c6b552281fc9034b5b5a1c93f93b863c3"},
-            "max_length": 18,
-            "image_size": 64,
-            "backbone": "small-cnn",
-            "imagenet_weights": False,
-            "train_backbone": True,
-            "feature_dim": 128,
-            "rnn": "lstm",
-            "units": 256,
-            "embedding_dim": 64,
-            "decoder": "attention",
-            "attention_units": 128,
-            "dropout": 0.2,
+            **SMALL_CNN_CAPTIONER,
             "word_dropout": 0.0,
             "learning_rate": 0.002,
         },
