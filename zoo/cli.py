@@ -215,7 +215,6 @@ def _caption(args):
         print(text)
         print(f"(a reference: {references[0]}; picture with its caption saved to {args.out})")
         return 0
-    ids, alphas = captioner.caption_ids(image[None], args.beam)
     (text,), (confidence,) = captioner.caption_with_confidence(image[None], args.beam)
     threshold = inference.get("confidence_threshold")
     if threshold is not None and confidence < threshold:
@@ -224,6 +223,7 @@ def _caption(args):
     print(text)
     print(f"(confidence {confidence:.2f})")
     if args.attention:
+        ids, alphas = captioner.caption_ids(image[None], args.beam)
         words = [captioner.vocabulary.tokens[i] for i in ids[0]]
         caption.save_attention_maps(args.attention, image, words, alphas[0])
         print(f"(attention maps saved to {args.attention})")

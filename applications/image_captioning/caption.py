@@ -92,7 +92,12 @@ class Captioner:
         return [list(ids[:n]) for ids, n in zip(chosen, lengths)], [a[:n] for a, n in zip(alphas, lengths)], means
 
     def beam_search(self, image, beam_size):
-        """(word ids, attention (words, L)) of the likeliest caption found by a beam of `beam_size`.
+        """(word ids, attention (words, L)) of the likeliest caption found by a beam of `beam_size`."""
+        words, maps, _ = self._beam(image, beam_size)
+        return words, maps
+
+    def _beam(self, image, beam_size):
+        """`beam_search`'s caption and attention, and its mean log-probability per word (<end> included).
 
         Score: the sum of the words' log-probabilities (Vinyals et al. 2015). The
         search stops once the best finished caption beats every open one, since
@@ -138,8 +143,8 @@ class Captioner:
             finished += [(score, words, maps) for score, (words, maps) in zip(scores, beams) if np.isfinite(score)]
         score, words, maps = max(finished, key=lambda f: f[0])
         # Mean log-probability per word, <end> included when the caption finished with one.
-        self._last_beam_score = float(score) / (len(words) + (1 if len(words) < self.max_length else 0))
-        return words, np.array(maps).reshape(len(words), int(features.shape[1]))
+        mean = float(score) / (len(words) + (1 if len(words) < self.max_length else 0))
+        return words, np.array(maps).reshape(len(words), int(features.shape[1])), mean
 
     def caption_ids(self, images, beam_size=1):
         """Word ids and attention maps of each image: greedy for beam_size 1, else beam search."""
@@ -162,10 +167,8 @@ class Captioner:
             if beam_size == 1:
                 ids, _, means = self._greedy(batch)
             else:
-                ids, means = [], []
-                for image in batch:
-                    ids.append(self.beam_search(image, beam_size)[0])
-                    means.append(self._last_beam_score)
+                found = [self._beam(image, beam_size) for image in batch]
+                ids, means = [f[0] for f in found], [f[2] for f in found]
             captions += [self.vocabulary.decode(i) for i in ids]
             confidences += [float(np.exp(m)) for m in means]
         return captions, confidences

@@ -267,6 +267,22 @@ def caption_log_probs(model, image, captions, max_length):
     return [sum(lp[t, w] for t, w in enumerate(target)) for lp, target in zip(log_probs, targets)]
 
 
+def test_confidence_is_the_geometric_mean_word_probability_of_the_caption():
+    vocabulary = list(data.SPECIAL_TOKENS) + ["a", "red", "blue", "circle"]
+    config = {**TINY, "vocabulary": vocabulary, "max_length": 3}
+    model = captioning_model.build(**config)
+    model.get_layer("decoder").logits.bias.assign(np.random.default_rng(5).normal(0, 1.5, len(vocabulary)))
+    image = np.random.default_rng(3).integers(0, 255, (32, 32, 3)).astype("uint8")
+    captioner = caption.Captioner(model, config)
+    for beam in (1, 3):
+        (text,), (confidence,) = captioner.caption_with_confidence(image[None], beam)
+        ids = [vocabulary.index(w) for w in text.split()]
+        words = len(ids) + (1 if len(ids) < 3 else 0)  # <end> counts when it fits
+        (log_p,) = caption_log_probs(model, image, [ids], 3)
+        assert confidence == pytest.approx(np.exp(log_p / words), rel=1e-4)
+        assert text == captioner.caption(image[None], beam)[0]
+
+
 def test_greedy_picks_the_likeliest_word_given_its_own_prefix():
     model = captioning_model.build(**TINY)
     image = np.random.default_rng(2).integers(0, 255, (32, 32, 3)).astype("uint8")
