@@ -26,6 +26,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from rnnzoo.applications.image_captioning import augment, caption, drawings  # noqa: E402
 
 EVALUATED_SPLITS = ("test", "style", "combinations")
@@ -141,7 +142,7 @@ def parse_args(argv=None):
     parser.add_argument("--weights", help="a local .weights.h5 file instead of the zoo's")
     parser.add_argument("--folder", help="the drawings corpus (default: the data cache's drawings/)")
     parser.add_argument("--beam", type=int, default=1, help="beam size; 1 is greedy")
-    parser.add_argument("--limit", type=int, help="at most this many drawings per split")
+    parser.add_argument("--limit", type=positive_int, help="at most this many drawings per split")
     parser.add_argument("--grid", help="save a grid of test drawings with their captions to this PNG")
     parser.add_argument("--metrics-json", help="write the figures here")
     return parser.parse_args(argv)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from rnnzoo.applications.image_captioning import drawings  # noqa: E402
 
 RENDER_SIZE = 96  # pixels per side of the cached images; training resizes them
@@ -59,7 +60,7 @@ def parse_args(argv=None):
     parser.add_argument("--openclipart-dir", default=str(OPENCLIPART_DIR))
     parser.add_argument("--tuxpaint-dir", default=str(TUXPAINT_DIR))
     parser.add_argument("--npm-dir", help="where the npm packages are unpacked (default: FOLDER/npm)")
-    parser.add_argument("--limit", type=int, help="at most this many drawings per source (for a quick look)")
+    parser.add_argument("--limit", type=positive_int, help="at most this many drawings per source (for a quick look)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
