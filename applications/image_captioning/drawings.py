@@ -273,6 +273,36 @@ def names_object(caption, objects):
 
 
 # ---------------------------------------------------------------------------
+# Plain shapes: the emoji that are a coloured geometric shape.
+# ---------------------------------------------------------------------------
+SHAPES = ("circle", "square", "heart", "diamond", "triangle", "star")
+_SHAPE = re.compile(r"^an? ((?:large |small )?(?:" + "|".join(sorted(COLOURS)) + r") (?:" + "|".join(SHAPES) + r"))\b")
+
+
+def shape_phrase(caption):
+    """"red circle" for a caption that is one coloured shape, else None (what
+    `augment.shape_scenes` composes into scenes of several shapes).
+
+    >>> shape_phrase("a red triangle pointed up"), shape_phrase("a large blue diamond")
+    ('red triangle', 'large blue diamond')
+    >>> shape_phrase("a red apple") is None
+    True
+    """
+    match = _SHAPE.match(caption.lower().strip())
+    return match.group(1) if match else None
+
+
+def list_phrase(phrases):
+    """["red circle", "blue square", "green star"] -> "a red circle, a blue square and a green star".
+
+    >>> list_phrase(["red circle", "orange square"])
+    'a red circle and an orange square'
+    """
+    named = [with_article(p) for p in phrases]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+# ---------------------------------------------------------------------------
 # Emoji attributes: person x activity x skin tone.
 # ---------------------------------------------------------------------------
 _PERSON_ACTIVITY = re.compile(r"^(person|man|woman) (.+): (light|medium-light|medium|medium-dark|dark) skin tone$")

@@ -31,8 +31,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
-from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
+from rnnzoo.applications.common.arguments import non_negative_int, positive_int  # noqa: E402
 from rnnzoo.applications.common.training import TrainingConfig, save_weights, train  # noqa: E402
 from rnnzoo.applications.image_captioning import augment, caption, data, drawings, model as captioning_model, scenes  # noqa: E402
 from rnnzoo.applications.image_captioning import evaluate as drawings_evaluation  # noqa: E402
@@ -81,12 +82,15 @@ def parse_args(argv=None):
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
     parser.add_argument("--metrics-json", help="write the final BLEU figures here")
     parser.add_argument("--save-vocabulary", help="write the vocabulary here as a JSON list (the zoo bundles it beside the weights)")
+    parser.add_argument("--shape-scenes", type=non_negative_int, default=SHAPE_SCENES,
+                        help="drawings: training scenes composed of 1-3 shape emoji side by side (0: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for tests")
     args = parser.parse_args(argv)
     if args.smoke:
         args.train_images, args.test_images, args.units, args.epochs, args.beam = 64, 8, 32, 1, 2
         args.embedding_dim, args.feature_dim, args.attention_units, args.batch_size = 16, 32, 16, 16
+        args.shape_scenes = min(args.shape_scenes, 8)
     if args.save and not args.save.endswith(".weights.h5"):
         parser.error(f"--save must end in .weights.h5, got {args.save}")
     return args
@@ -97,6 +101,7 @@ def parse_args(argv=None):
 
 
 MIN_WORD_COUNT = 2  # drawings: words seen fewer times in training captions become <unk>
+SHAPE_SCENES = 2000  # drawings: training scenes of 1-3 plain shapes, composed from the shape emoji (augment.py)
 
 
 def load_data(args):
@@ -109,6 +114,11 @@ def load_data(args):
         wanted = ["train", "validation"] + [s for s in drawings_evaluation.EVALUATED_SPLITS if s in present]
         splits = {split: drawings.load_split(split, args.image_size, folder, limits.get(split, args.test_images if args.smoke else None), records)
                   for split in wanted}
+        images, references, chosen = splits["train"]
+        if args.shape_scenes and sum(drawings.shape_phrase(r["captions"][0]) is not None for r in chosen if r["captions"]) >= 3:
+            # Scenes of several plain shapes, which no drawing of the corpus shows.
+            composed = augment.shape_scenes(images, chosen, args.shape_scenes, args.seed)
+            splits["train"] = (np.concatenate([images, composed[0]]), references + composed[1], chosen + composed[2])
         vocabulary = data.Vocabulary.from_captions(splits["train"][1], max_words=5000, min_count=1 if args.smoke else MIN_WORD_COUNT)
         return splits, vocabulary
     if args.flickr8k or args.coco:

@@ -130,6 +130,40 @@ def test_blank_images_and_non_drawings():
     assert negatives.shape == (10, 16, 16, 3) and evaluate.is_blank(negatives[0]) and not evaluate.is_blank(negatives[-1])
 
 
+COLOURED = {"a red circle": (220, 20, 20), "a blue square": (20, 20, 220), "a green heart": (20, 200, 20), "a yellow star": (230, 220, 0)}
+
+
+def test_shape_phrases_and_lists():
+    assert [drawings.shape_phrase(c) for c in ("a blue square button", "a small orange diamond", "a red apple")] == \
+        ["blue square", "small orange diamond", None]
+    assert drawings.list_phrase(["red circle", "blue square", "orange heart"]) == "a red circle, a blue square and an orange heart"
+
+
+def test_shape_scenes_lay_the_shapes_out_in_the_order_the_caption_names_them():
+    images = np.stack([np.where(drawing(48)[..., 3:] > 0, [*colour, 255], 0).astype("uint8") for colour in COLOURED.values()])
+    records = [{"captions": [caption]} for caption in COLOURED] + [{"captions": ["a red apple"]}]
+    images = np.concatenate([images, drawing(48)[None]])
+    scenes, references, made = augment.shape_scenes(images, records, 30, seed=4)
+    again = augment.shape_scenes(images, records, 30, seed=4)[0]
+    np.testing.assert_array_equal(scenes, again)
+    assert scenes.shape == (30, 48, 48, 4) and len(references) == len(made) == 30
+    counts = set()
+    for scene, (caption,) in zip(scenes, references):
+        named = [c for c in caption.replace(" and ", ", ").split(", ")]
+        assert "apple" not in caption and all(c in COLOURED for c in named), caption
+        # Each named shape's pixels lie left of the next one's.
+        centres = []
+        for name in named:
+            mask = np.all(np.abs(scene[..., :3].astype(int) - COLOURED[name]) < 40, axis=-1) & (scene[..., 3] > 200)
+            assert mask.sum() > 4, caption
+            centres.append(np.nonzero(mask)[1].mean())
+        assert centres == sorted(centres), (caption, centres)
+        counts.add(len(named))
+    assert counts == {1, 2, 3}
+    with pytest.raises(ValueError, match="at least 3 shape drawings"):
+        augment.shape_scenes(images[-2:], records[-2:], 5)
+
+
 # ---------------------------------------------------------------------------
 # The corpus build, on drawings the test makes.
 # ---------------------------------------------------------------------------
@@ -218,7 +252,9 @@ def test_training_script_on_drawings_trains_and_reports_every_split(tmp_path):
         write_png(folder / image, np.roll(drawing(40), 3 * k, axis=1))
         attributes = {"person": "man", "activity": "biking", "tone": "dark"} if split == "combinations" else None
         records.append({"id": f"x/{k}", "source": "emoji", "style": "noto" if split == "style" else "twemoji", "image": image,
-                        "captions": ["a man biking with dark skin tone" if attributes else "a red ball"],
+                        "captions": ["a man biking with dark skin tone" if attributes else
+                                     # three shape emoji: the training set gains composed scenes of them
+                                     ["a red circle", "a blue square", "a green heart"][k] if k < 3 else "a red ball"],
                         "objects": ["ball"], "attributes": attributes, "group": str(k), "split": split})
     (folder / "drawings.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     metrics, vocabulary = tmp_path / "metrics.json", tmp_path / "vocabulary.json"

@@ -35,13 +35,15 @@ CONTRACT_FILES = [
 OTHER_BACKENDS = {"jax": "jax", "torch": "torch"}  # backend -> the module it needs
 # The runs: backend, extra environment, files. The `backends` runs (CI's second
 # command, `-m "backends and not slow"`, four minutes here) are the layer
-# contract under JAX, and the reservoirs again with
+# contract under JAX (the sequence layers' and, in test_recursive.py, TreeRNN's),
+# and the reservoirs again with
 # JAX's 64-bit types on, as a JAX user with float64 elsewhere has them; `-m slow`
 # runs every layer test file under JAX, the fused PeepholeLSTM gradients
 # against autodiff included (the agreement test below compares them with
 # TensorFlow's in the default suite).
 RUNS = [
-    pytest.param("jax", {}, ["tests/layers/test_layer_contract.py"], id="jax", marks=pytest.mark.backends),
+    pytest.param("jax", {}, ["tests/layers/test_layer_contract.py", "tests/layers/test_recursive.py"], id="jax",
+                 marks=pytest.mark.backends),
     pytest.param("jax", {"JAX_ENABLE_X64": "1"}, ["tests/layers/test_reservoir.py"], id="jax-x64",
                  marks=pytest.mark.backends),
     pytest.param("jax", {}, CONTRACT_FILES, id="jax-all", marks=pytest.mark.slow),

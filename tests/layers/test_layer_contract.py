@@ -5,7 +5,13 @@ import pytest
 
 import keras
 from rnnzoo import layers
-from tests.layers.backend import to_numpy, value_and_gradients
+from tests.layers.backend import to_numpy
+from tests.layers.contract import (
+    check_config_round_trip,
+    check_keras_file_round_trip,
+    check_learns_with_finite_gradients,
+    close,
+)
 
 FEATURES = 3
 STEPS = 7
@@ -25,27 +31,34 @@ CASES = {
     "deep_reservoir": lambda **kw: layers.DeepReservoir(
         [24, 16], leak_rate=[0.5, 0.3], input_connectivity=1.0, input_scaling=0.5, seed=3, **kw
     ),
+    # The wrapper around a layer, with learned initial states far from zero, so
+    # that every check below also checks that the states reach the loop.
+    "initial_state": lambda **kw: layers.InitialState(
+        layers.PeepholeLSTM(5, **kw), initial_state="learned",
+        mean_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=2),
+    ),
 }
 names = pytest.mark.parametrize("name", sorted(CASES))
+# A learned initial state would reset a stateful layer on every call: the wrapper
+# refuses `stateful=True` (checked below) instead of streaming.
+NOT_STATEFUL = {"initial_state"}
 
 
 def random_sequences(batch=4, steps=STEPS, features=FEATURES, seed=0):
     return np.random.default_rng(seed).normal(size=(batch, steps, features)).astype("float32")
 
 
-def twin(layer, x, **kwargs):
-    """A second layer of the same kind with the same weights (built on x)."""
-    other = CASES_BY_TYPE[type(layer)](**kwargs)
+def twin(name, layer, x, **kwargs):
+    """A second layer of case `name` with the same weights as `layer` (built on x)."""
+    other = CASES[name](**kwargs)
     other(x)
     other.set_weights(layer.get_weights())
     return other
 
 
-CASES_BY_TYPE = {type(factory()): factory for factory in CASES.values()}
-
-
-def close(a, b, tol=1e-5):
-    np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=tol, atol=tol)
+def recurrent(layer):
+    """The keras.layers.RNN inside: the layer itself, or the one InitialState wraps."""
+    return layer.layer if isinstance(layer, layers.InitialState) else layer
 
 
 @names
@@ -53,33 +66,22 @@ def test_output_and_state_shapes(name):
     layer = CASES[name](return_sequences=True, return_state=True)
     x = random_sequences()
     output, *states = layer(x)
-    units = layer.cell.output_size
+    units = recurrent(layer).cell.output_size
     assert output.shape == (4, STEPS, units)
-    assert [s.shape for s in states] == [(4, n) for n in layer.state_size]
+    assert [s.shape for s in states] == [(4, n) for n in recurrent(layer).state_size]
     assert np.all(np.isfinite(to_numpy(output)))
 
 
 @names
 def test_config_round_trip(name):
-    layer = CASES[name](return_sequences=True, go_backwards=True)
     x = random_sequences()
-    expected = layer(x)
-    clone = type(layer).from_config(layer.get_config())
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    assert clone.get_config() == layer.get_config()
-    close(clone(x), expected)
+    check_config_round_trip(CASES[name](return_sequences=True, go_backwards=True), lambda layer: layer(x))
 
 
 @names
 def test_keras_file_round_trip(name, tmp_path):
     model = keras.Sequential([keras.Input((None, FEATURES)), CASES[name](return_sequences=True), keras.layers.Dense(2)])
-    x = random_sequences()
-    path = tmp_path / "model.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    assert type(loaded.layers[0]) is type(model.layers[0])
-    close(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    check_keras_file_round_trip(model, random_sequences(), type(model.layers[0]), tmp_path / "model.keras")
 
 
 @names
@@ -105,18 +107,18 @@ def test_bidirectional_backward_half_reads_time_reversed(name):
     x = random_sequences()
     bidirectional = keras.layers.Bidirectional(CASES[name]())
     both = to_numpy(bidirectional(x))
-    units = bidirectional.forward_layer.cell.output_size
+    units = recurrent(bidirectional.forward_layer).cell.output_size
     close(both[:, :units], bidirectional.forward_layer(x))
-    forward_twin = twin(bidirectional.backward_layer, x)
+    forward_twin = twin(name, bidirectional.backward_layer, x)
     close(both[:, units:], forward_twin(x[:, ::-1]))
 
 
-@names
+@pytest.mark.parametrize("name", sorted(set(CASES) - NOT_STATEFUL))
 def test_stateful_chunks_equal_one_pass(name):
     x = random_sequences()
     whole = CASES[name](return_sequences=True)
     expected = whole(x)
-    streaming = twin(whole, x, return_sequences=True, stateful=True)
+    streaming = twin(name, whole, x, return_sequences=True, stateful=True)
     streaming.reset_state()
     chunks = [streaming(x[:, :3]), streaming(x[:, 3:])]
     close(np.concatenate([to_numpy(c) for c in chunks], axis=1), expected)
@@ -124,12 +126,18 @@ def test_stateful_chunks_equal_one_pass(name):
     close(streaming(x[:, :3]), expected[:, :3])
 
 
+@pytest.mark.parametrize("name", sorted(NOT_STATEFUL))
+def test_stateful_is_refused_where_the_layer_supplies_its_state(name):
+    with pytest.raises(ValueError, match="stateful"):
+        CASES[name](stateful=True)
+
+
 @names
 def test_unrolled_loop_computes_the_same(name):
     x = random_sequences()
     layer = CASES[name](return_sequences=True)
     expected = layer(x)
-    close(twin(layer, x, return_sequences=True, unroll=True)(x), expected)
+    close(twin(name, layer, x, return_sequences=True, unroll=True)(x), expected)
 
 
 @names
@@ -168,13 +176,7 @@ def test_learns_with_finite_gradients(name):
     x = random_sequences(batch=256, steps=8, seed=1)
     y = x[:, :, 0].mean(axis=1, keepdims=True)
     model = keras.Sequential([keras.Input((8, FEATURES)), CASES[name](), keras.layers.Dense(1)])
-    model.compile(keras.optimizers.Adam(0.02), "mse")
-    _, gradients = value_and_gradients(lambda: keras.ops.mean(keras.losses.mean_squared_error(y, model(x))), model.trainable_variables)
-    assert all(np.all(np.isfinite(g)) for g in gradients)
-    before = model.evaluate(x, y, verbose=0)
-    model.fit(x, y, batch_size=64, epochs=15, verbose=0)
-    after = model.evaluate(x, y, verbose=0)
-    assert after < 0.3 * before, (before, after)
+    check_learns_with_finite_gradients(model, x, y)
 
 
 @names
@@ -203,6 +205,9 @@ def test_wrong_feature_size_after_build_is_refused(name):
         lambda units: layers.NPRNN(units),
         lambda units: layers.Reservoir(units),
         lambda units: layers.DeepReservoir(units),
+        lambda units: layers.DeepTransitionGRU(units),
+        lambda units: layers.NTM(units, memory_size=4, memory_width=3),
+        lambda units: layers.InitialState(layers.PeepholeLSTM(units)),
     ],
 )
 @pytest.mark.parametrize("units", [0, -3])

@@ -6,6 +6,12 @@ import pytest
 
 from rnnzoo.layers.recursive import TreeRNN, encode_trees
 from tests.layers.backend import modes, to_numpy, value_and_gradients, weighted_sum
+from tests.layers.contract import (
+    check_config_round_trip,
+    check_keras_file_round_trip,
+    check_learns_with_finite_gradients,
+    close,
+)
 
 UNITS = 4
 VOCAB = 9
@@ -56,10 +62,6 @@ def built(use_tensor=False, **kwargs):
     run(layer, arrays, table())
     layer.set_weights(weights(use_tensor))
     return layer, arrays
-
-
-def close(a, b, tol=1e-5):
-    np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=tol, atol=tol)
 
 
 # --------------------------------------------------------------------------
@@ -163,23 +165,14 @@ def inputs(arrays):
 
 def test_config_round_trip():
     layer, arrays = built(use_tensor=True, activation="relu", kernel_regularizer="l2")
-    clone = TreeRNN.from_config(layer.get_config())
-    run(clone, arrays, table())
-    clone.set_weights(layer.get_weights())
-    assert clone.get_config() == layer.get_config()
+    check_config_round_trip(layer, lambda tree_rnn: run(tree_rnn, arrays, table()))
     assert set(layer.get_config()) >= {"units", "activation", "use_bias", "use_tensor", "return_nodes",
                                        "kernel_initializer", "tensor_initializer", "bias_constraint"}
-    close(run(clone, arrays, table()), run(layer, arrays, table()))
 
 
 def test_keras_file_round_trip(tmp_path):
     arrays = encode_trees(TREES)
-    net = tree_model(arrays, use_tensor=True)
-    path = tmp_path / "tree.keras"
-    net.save(path)
-    loaded = keras.models.load_model(path)
-    assert any(isinstance(layer, TreeRNN) for layer in loaded.layers)
-    close(loaded.predict(inputs(arrays), verbose=0), net.predict(inputs(arrays), verbose=0))
+    check_keras_file_round_trip(tree_model(arrays, use_tensor=True), inputs(arrays), TreeRNN, tmp_path / "tree.keras")
 
 
 def test_a_model_of_unknown_sizes_takes_batches_of_any_shape():
@@ -234,16 +227,8 @@ def test_learns_a_tree_function():
     trees = [random_tree(3) for _ in range(128)]
     y = np.array([(a - b) / VOCAB for a, b in map(ends, trees)], "float32")[:, None]
     arrays = encode_trees(trees)
-    net = tree_model(arrays)
-    net.compile(keras.optimizers.Adam(0.03), "mse")
-
-    def mse():  # eagerly: tracing `evaluate` would cost more than the check
-        return float(np.mean((to_numpy(net(inputs(arrays))) - y) ** 2))
-
-    before = mse()
-    net.fit(inputs(arrays), y, batch_size=32, epochs=8, verbose=0)
-    after = mse()
-    assert after < 0.3 * before, (before, after)
+    check_learns_with_finite_gradients(tree_model(arrays), inputs(arrays), y, epochs=8, batch_size=32,
+                                       learning_rate=0.03, eager=True)
 
 
 # --------------------------------------------------------------------------
