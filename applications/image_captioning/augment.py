@@ -127,6 +127,18 @@ def drawings_dataset(images, references, vocabulary, max_length, batch_size, shu
 # ---------------------------------------------------------------------------
 SHAPE_COUNTS, SHAPE_COUNT_ODDS = (1, 2, 3), (0.25, 0.5, 0.25)  # shapes per scene
 MIN_SHAPE, MAX_SHAPE = 0.28, 0.5  # side of each shape relative to the image (a third of that with three)
+RECOLOUR_ODDS, RECOLOUR_JITTER = 0.6, 25  # a shape's fill repainted in another shade of its colour, +- per channel
+# Shades a user means by each colour name (emoji draw one; PIL's "red" is (255, 0, 0)).
+SHADES = {
+    "red": [(255, 0, 0), (220, 30, 30), (200, 0, 40), (235, 60, 50)],
+    "orange": [(255, 165, 0), (255, 128, 0), (240, 120, 40)],
+    "yellow": [(255, 255, 0), (255, 220, 0), (240, 200, 40)],
+    "green": [(0, 128, 0), (0, 200, 0), (30, 160, 60), (0, 255, 0)],
+    "blue": [(0, 0, 255), (30, 60, 220), (0, 120, 255), (65, 105, 225), (0, 0, 160)],
+    "purple": [(128, 0, 128), (150, 60, 200), (110, 40, 170)],
+    "brown": [(140, 80, 30), (120, 60, 20), (165, 100, 50)],
+    "pink": [(255, 150, 200), (255, 105, 180), (240, 130, 170)],
+}
 
 
 def shape_scenes(images, records, count, seed=0):
@@ -160,7 +172,12 @@ def shape_scenes(images, records, count, seed=0):
         for column, (index, _) in enumerate(chosen):
             side = int(rng.uniform(MIN_SHAPE, MAX_SHAPE) * size * min(1.0, 2.0 / k))
             side = max(4, min(side, cell))
-            shape = Image.fromarray(np.asarray(images[index])).crop(_opaque_box(images[index]))
+            rgba = np.asarray(images[index])
+            colour = next((w for w in chosen[column][1].split() if w in SHADES), None)
+            if colour and rng.random() < RECOLOUR_ODDS:
+                shade = np.array(SHADES[colour][rng.integers(len(SHADES[colour]))]) + rng.integers(-RECOLOUR_JITTER, RECOLOUR_JITTER + 1, 3)
+                rgba = _repaint_fill(rgba, np.clip(shade, 0, 255))
+            shape = Image.fromarray(rgba).crop(_opaque_box(rgba))
             scale = side / max(shape.size)  # the longer side to `side`, the aspect kept
             shape = shape.resize((max(1, round(shape.width * scale)), max(1, round(shape.height * scale))), Image.LANCZOS)
             x = column * cell + int(rng.integers(0, cell - shape.width + 1))
@@ -172,6 +189,18 @@ def shape_scenes(images, records, count, seed=0):
         made.append({"id": f"composed/{seed}/{n}", "source": "composed", "style": "composed", "captions": [caption],
                      "objects": sorted({p.split()[-1] for _, p in chosen}), "split": "train"})
     return scenes, references, made
+
+
+def _repaint_fill(rgba, colour):
+    """The drawing with its fill (the pixels near its median opaque colour) in `colour`; outlines kept."""
+    rgba = np.array(rgba)
+    opaque = rgba[..., 3] > 200
+    if not opaque.any():
+        return rgba
+    fill = np.median(rgba[opaque][:, :3].astype(int), axis=0)
+    near = opaque & (np.abs(rgba[..., :3].astype(int) - fill).sum(axis=-1) < 90)
+    rgba[near, :3] = colour
+    return rgba
 
 
 def _opaque_box(rgba):

@@ -139,7 +139,8 @@ def test_shape_phrases_and_lists():
     assert drawings.list_phrase(["red circle", "blue square", "orange heart"]) == "a red circle, a blue square and an orange heart"
 
 
-def test_shape_scenes_lay_the_shapes_out_in_the_order_the_caption_names_them():
+def test_shape_scenes_lay_the_shapes_out_in_the_order_the_caption_names_them(monkeypatch):
+    monkeypatch.setattr(augment, "RECOLOUR_ODDS", 0.0)  # the colours as drawn, to find each shape
     images = np.stack([np.where(drawing(48)[..., 3:] > 0, [*colour, 255], 0).astype("uint8") for colour in COLOURED.values()])
     records = [{"captions": [caption]} for caption in COLOURED] + [{"captions": ["a red apple"]}]
     images = np.concatenate([images, drawing(48)[None]])
@@ -162,6 +163,25 @@ def test_shape_scenes_lay_the_shapes_out_in_the_order_the_caption_names_them():
     assert counts == {1, 2, 3}
     with pytest.raises(ValueError, match="at least 3 shape drawings"):
         augment.shape_scenes(images[-2:], records[-2:], 5)
+
+
+def test_repainted_shapes_take_a_shade_of_their_colour_and_keep_their_outline():
+    disc = drawing(32)
+    disc[16, 8] = [0, 0, 0, 255]  # an outline pixel, far from the fill
+    repainted = augment._repaint_fill(disc, np.array([0, 0, 255]))
+    assert tuple(repainted[16, 16]) == (0, 0, 255, 255) and tuple(repainted[16, 8]) == (0, 0, 0, 255)
+    assert repainted[0, 0, 3] == 0  # transparent stays transparent
+    images = np.stack([np.where(drawing(48)[..., 3:] > 0, [20, 20, 220, 255], 0).astype("uint8")] * 3)
+    scenes, _, _ = augment.shape_scenes(images, [{"captions": ["a blue square"]}] * 3, 40, seed=0)
+    def fill(scene):  # its commonest opaque colour (resizing blends the edges)
+        colours, counts = np.unique(scene[scene[..., 3] == 255][:, :3], axis=0, return_counts=True)
+        return tuple(colours[counts.argmax()])
+
+    fills = {fill(scene) for scene in scenes}
+    shades = np.array(augment.SHADES["blue"] + [(20, 20, 220)])
+    assert len(fills) > 3  # repainted in several shades...
+    for fill in fills:  # ...each a blue within the jitter of a listed shade (or the drawn one)
+        assert np.abs(shades - fill).max(axis=1).min() <= augment.RECOLOUR_JITTER, fill
 
 
 # ---------------------------------------------------------------------------
