@@ -13,6 +13,8 @@ it reports corpus BLEU-1..4 (sacrebleu) against all references, object
 accuracy (the caption holds the drawing's head noun or one of its keywords,
 `drawings.names_object`), and on "combinations" how often each attribute is
 named correctly. The confidence threshold is chosen on the validation split.
+Then `plain_shapes`: drawings no corpus holds, one or two coloured shapes
+drawn with PIL on white as a user would, read as `rnnzoo caption` reads a file.
 """
 
 import argparse
@@ -31,6 +33,7 @@ from rnnzoo.applications.image_captioning import augment, caption, drawings  # n
 
 EVALUATED_SPLITS = ("test", "style", "combinations")
 NEGATIVES = 200  # generated non-drawings (plain pages, noise); the noise half is among the threshold's negatives
+PLAIN_DRAWINGS = 200  # PIL drawings of one or two coloured shapes (plain_shapes), never in any training set
 
 
 def is_blank(image, tolerance=8):
@@ -99,6 +102,69 @@ def choose_threshold(captioner, val_rgba, val_records, image_size, beam_size=1):
     }
 
 
+PLAIN_COLOURS = ("red", "orange", "yellow", "green", "blue", "purple")  # PIL's named colours: (255, 0, 0)...
+PLAIN_SHAPES = ("circle", "square", "triangle")
+
+
+def plain_shapes(count, image_size, seed=0, page=128):
+    """`count` PIL drawings of one or two coloured shapes side by side on white,
+    as `rnnzoo caption` would see them (fitted to `image_size`, on white), and
+    what each shows: [(colour, shape), ...] left to right."""
+    from PIL import Image, ImageDraw
+
+    from rnnzoo.applications.image_captioning import data
+
+    rng = np.random.default_rng(seed)
+    images, drawn = [], []
+    for _ in range(count):
+        canvas = Image.new("RGB", (page, page), "white")
+        pen = ImageDraw.Draw(canvas)
+        k = int(rng.integers(1, 3))
+        shown = [(str(rng.choice(PLAIN_COLOURS)), str(rng.choice(PLAIN_SHAPES))) for _ in range(k)]
+        for column, (colour, shape) in enumerate(shown):
+            side = int(rng.uniform(0.25, 0.45) * page)
+            x = column * page // k + int(rng.integers(0, page // k - side + 1))
+            y = int(rng.integers(int(0.1 * page), int(0.9 * page) - side + 1))
+            box = (x, y, x + side, y + side)
+            if shape == "circle":
+                pen.ellipse(box, fill=colour)
+            elif shape == "square":
+                pen.rectangle(box, fill=colour)
+            else:
+                pen.polygon([(x, y + side), (x + side, y + side), (x + side // 2, y)], fill=colour)
+        images.append(data.decode_image(_png(canvas), image_size, background=255, keep_aspect=True))
+        drawn.append(shown)
+    return np.stack(images), drawn
+
+
+def _png(image):
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def plain_shape_scores(captions, confidences, drawn, threshold):
+    """How captions of `plain_shapes` drawings read: naming a drawn colour or
+    shape, naming every drawn colour and shape, confident, and confident while
+    naming none of them (a confident description of other things)."""
+    named_any, named_all = [], []
+    for text, shown in zip(captions, drawn):
+        words = set(drawings.tokens(text))
+        wanted = {w for pair in shown for w in pair}
+        named_any.append(bool(words & wanted))
+        named_all.append(wanted <= words)
+    named_any, confident = np.array(named_any), np.array(confidences) >= threshold
+    return {
+        "names_a_drawn_colour_or_shape": round(float(named_any.mean()), 4),
+        "names_every_drawn_colour_and_shape": round(float(np.mean(named_all)), 4),
+        "confident": round(float(confident.mean()), 4),
+        "confident_and_names_none": round(float((confident & ~named_any).mean()), 4),
+        "images": len(drawn),
+    }
+
+
 def save_grid(path, images, captions, confidences, threshold, columns=6):
     """A PNG grid of images with their captions (and confidence) under each."""
     plt = caption._pyplot()
@@ -133,6 +199,12 @@ def evaluate(captioner, folder=None, beam_size=1, limit=None, grid=None):
             shown = rng.choice(len(images), size=min(24, len(images)), replace=False)
             save_grid(grid, augment.on_white(images[shown]), [captions[i] for i in shown],
                       [confidences[i] for i in shown], results["confidence_threshold"])
+    images, drawn = plain_shapes(PLAIN_DRAWINGS, size)
+    captions, confidences = captioner.caption_with_confidence(images, beam_size)
+    results["plain_shapes"] = plain_shape_scores(captions, confidences, drawn, results["confidence_threshold"])
+    print(f"{'plain shapes':>12}: " + "  ".join(f"{k} {v}" for k, v in results["plain_shapes"].items()))
+    for text, confidence, shown in list(zip(captions, confidences, drawn))[:4]:
+        print(f"    model: {text} ({confidence:.2f})\n    drawn: {shown}")
     return results
 
 

@@ -184,6 +184,20 @@ def test_repainted_shapes_take_a_shade_of_their_colour_and_keep_their_outline():
         assert np.abs(shades - fill).max(axis=1).min() <= augment.RECOLOUR_JITTER, fill
 
 
+def test_plain_shape_drawings_and_how_their_captions_are_scored():
+    images, drawn = evaluate.plain_shapes(12, 32, seed=3)
+    assert images.shape == (12, 32, 32, 3) and images.dtype == np.uint8 and {len(d) for d in drawn} == {1, 2}
+    for image, shown in zip(images, drawn):
+        assert tuple(image[0, 0]) == (255, 255, 255) and not evaluate.is_blank(image)
+        if shown[0][0] == "red":  # PIL's red, (255, 0, 0), somewhere on the page
+            assert np.any((image[..., 0] > 200) & (image[..., 1] < 60) & (image[..., 2] < 60))
+    drawn = [[("red", "circle"), ("blue", "square")], [("green", "square")], [("red", "circle")]]
+    captions = ["a red circle and a blue square", "a drawing of a party", "a red apple"]
+    scores = evaluate.plain_shape_scores(captions, [0.9, 0.9, 0.2], drawn, threshold=0.5)
+    assert scores == {"names_a_drawn_colour_or_shape": round(2 / 3, 4), "names_every_drawn_colour_and_shape": round(1 / 3, 4),
+                      "confident": round(2 / 3, 4), "confident_and_names_none": round(1 / 3, 4), "images": 3}
+
+
 # ---------------------------------------------------------------------------
 # The corpus build, on drawings the test makes.
 # ---------------------------------------------------------------------------
