@@ -205,7 +205,7 @@ MODELS = {
         "builder": "rnnzoo.applications.image_captioning.model:build",
         "config": {
             "vocabulary": {"file": "drawings.vocabulary.json",
-                           "sha256": "bb334f4718bcafce5db3d86414a6647c6b552281fc9034b5b5a1c93f93b863c3"},
+                           "sha256": "8bafeee649ac586ad0670f753f9be022fc3eea3050d9a471cd6cd1487793ee11"},
             **SMALL_CNN_CAPTIONER,
             "word_dropout": 0.0,
             "learning_rate": 0.002,
@@ -213,7 +213,7 @@ MODELS = {
         # How `rnnzoo caption` shows it an image: as in training, fitted inside the square (aspect
         # kept) on a white page; captions whose confidence (geometric-mean word probability) is below
         # the threshold, chosen on the validation drawings (applications/image_captioning/evaluate.py), are withheld.
-        "inference": {"background": 255, "keep_aspect": True, "confidence_threshold": 0.6879},
+        "inference": {"background": 255, "keep_aspect": True, "confidence_threshold": 0.7084},
         "dataset": (
             "captioned drawings built by `python -m rnnzoo.applications.image_captioning.prepare_drawings` from Debian "
             "openclipart-svg 1:0.18 (public domain) and tuxpaint-stamps-default (GPL-2), and npm openmoji 17.0.0 "
@@ -221,29 +221,34 @@ MODELS = {
             "(Noto, Apache 2.0): 20,276 drawings with 1-2 reference captions each from their metadata "
             "(drawings.reference_captions); 13,917 train, 806 validation, 1,660 test (held-out drawings of every "
             "source but Noto, by a hash of the file), 3,781 Noto emoji held out as a style, 112 emoji whose "
-            "(person, activity, skin tone) triple is held out (drawings.held_out_combinations)"
+            "(person, activity, skin tone) triple is held out (drawings.held_out_combinations); training adds 2,000 "
+            "scenes of 1-3 of the training split's shape emoji side by side, fills repainted in other shades of their "
+            "colour (augment.shape_scenes)"
         ),
         "metric": {
             "beam_size": 5,
-            "test_greedy": {"bleu1": 0.5339, "bleu2": 0.4517, "bleu3": 0.3932, "bleu4": 0.3509, "object_accuracy": 0.503, "object_accuracy_openclipart": 0.4778, "object_accuracy_openmoji": 0.5799, "object_accuracy_tuxpaint": 0.0444, "object_accuracy_twemoji": 0.5649, "attributes": {"person": 0.6532, "activity": 0.6936, "tone": 0.8728}, "images": 1660},
-            "test_beam5": {"bleu1": 0.568, "bleu2": 0.4898, "bleu3": 0.437, "bleu4": 0.3972, "object_accuracy": 0.4916, "object_accuracy_openclipart": 0.4861, "object_accuracy_openmoji": 0.5492, "object_accuracy_tuxpaint": 0.0333, "object_accuracy_twemoji": 0.5394, "attributes": {"person": 0.6532, "activity": 0.7341, "tone": 0.8728}, "images": 1660},
-            "style_greedy": {"bleu1": 0.5315, "bleu2": 0.4216, "bleu3": 0.339, "bleu4": 0.2853, "object_accuracy": 0.4898, "object_accuracy_noto": 0.4898, "attributes": {"person": 0.6756, "activity": 0.314, "tone": 0.507}, "images": 3781},
-            "style_beam5": {"bleu1": 0.5595, "bleu2": 0.451, "bleu3": 0.3693, "bleu4": 0.3149, "object_accuracy": 0.4692, "object_accuracy_noto": 0.4692, "attributes": {"person": 0.6581, "activity": 0.314, "tone": 0.5174}, "images": 3781},
-            "combinations_greedy": {"bleu1": 0.7915, "bleu2": 0.6929, "bleu3": 0.5955, "bleu4": 0.521, "object_accuracy": 0.9464, "object_accuracy_openmoji": 0.8929, "object_accuracy_twemoji": 1.0, "attributes": {"person": 0.625, "activity": 0.7857, "tone": 0.8482}, "images": 112},
-            "combinations_beam5": {"bleu1": 0.8094, "bleu2": 0.7147, "bleu3": 0.6187, "bleu4": 0.5482, "object_accuracy": 0.9464, "object_accuracy_openmoji": 0.8929, "object_accuracy_twemoji": 1.0, "attributes": {"person": 0.6429, "activity": 0.8393, "tone": 0.8393}, "images": 112},
-            "validation_loss_nats_per_word": 1.174,
-            "confidence_threshold": 0.6879,
-            "validation_right_captions_accepted": 0.791,
-            "validation_wrong_captions_refused": 0.7203,
-            "noise_images_refused": 0.35,
-            "validation_object_accuracy_of_accepted": 0.7378,
+            "test_greedy": {"bleu1": 0.5369, "bleu2": 0.4534, "bleu3": 0.3943, "bleu4": 0.3519, "object_accuracy": 0.5139, "object_accuracy_openclipart": 0.4806, "object_accuracy_openmoji": 0.5711, "object_accuracy_tuxpaint": 0.0778, "object_accuracy_twemoji": 0.6081, "attributes": {"person": 0.6936, "activity": 0.711, "tone": 0.8671}, "images": 1660},
+            "test_beam5": {"bleu1": 0.5636, "bleu2": 0.4844, "bleu3": 0.4325, "bleu4": 0.3957, "object_accuracy": 0.497, "object_accuracy_openclipart": 0.4944, "object_accuracy_openmoji": 0.5186, "object_accuracy_tuxpaint": 0.0667, "object_accuracy_twemoji": 0.5751, "attributes": {"person": 0.6705, "activity": 0.7399, "tone": 0.8555}, "images": 1660},
+            "style_greedy": {"bleu1": 0.5355, "bleu2": 0.4284, "bleu3": 0.3451, "bleu4": 0.2896, "object_accuracy": 0.5139, "object_accuracy_noto": 0.5139, "attributes": {"person": 0.7221, "activity": 0.3267, "tone": 0.5244}, "images": 3781},
+            "style_beam5": {"bleu1": 0.5646, "bleu2": 0.4585, "bleu3": 0.3765, "bleu4": 0.3206, "object_accuracy": 0.488, "object_accuracy_noto": 0.488, "attributes": {"person": 0.7163, "activity": 0.3302, "tone": 0.5116}, "images": 3781},
+            "combinations_greedy": {"bleu1": 0.8091, "bleu2": 0.713, "bleu3": 0.6167, "bleu4": 0.5436, "object_accuracy": 0.9286, "object_accuracy_openmoji": 0.875, "object_accuracy_twemoji": 0.9821, "attributes": {"person": 0.6429, "activity": 0.75, "tone": 0.8214}, "images": 112},
+            "combinations_beam5": {"bleu1": 0.8049, "bleu2": 0.7112, "bleu3": 0.6167, "bleu4": 0.5452, "object_accuracy": 0.9375, "object_accuracy_openmoji": 0.8929, "object_accuracy_twemoji": 0.9821, "attributes": {"person": 0.6071, "activity": 0.7946, "tone": 0.8214}, "images": 112},
+            "validation_loss_nats_per_word": 1.1938,
+            "confidence_threshold": 0.7084,
+            "validation_right_captions_accepted": 0.7494,
+            "validation_wrong_captions_refused": 0.6964,
+            "noise_images_refused": 0.65,
+            "plain_shapes": {"names_a_drawn_colour_or_shape": 0.905, "names_every_drawn_colour_and_shape": 0.585, "confident": 0.9, "confident_and_names_none": 0.02, "images": 200},
+            "validation_object_accuracy_of_accepted": 0.6993,
             "how": (
                 "corpus BLEU-1..4 (sacrebleu, 13a, unsmoothed) of one caption per drawing against all its references, "
                 "drawings on white; object_accuracy: the fraction of captions holding the drawing's head noun or one "
                 "of its keywords (drawings.names_object, stemmed; colour words and boilerplate never count), per "
                 "style too; attributes: on emoji of a person with one skin tone, how often the caption names the "
                 "person word, the activity's last word and the exact skin tone (drawings.attribute_scores); greedy "
-                "and beam 5. Printed by the training run and by `python -m rnnzoo.applications.image_captioning.evaluate`"
+                "and beam 5; plain_shapes: 200 PIL drawings of one or two coloured circles, squares or triangles on "
+                "white (evaluate.plain_shapes, greedy, threshold as above). Printed by the training run (plain_shapes: "
+                "by evaluate) and by `python -m rnnzoo.applications.image_captioning.evaluate`"
             ),
         },
         "command": (
@@ -258,11 +263,11 @@ MODELS = {
         "parameters": 1926494,
         "weights": {
             "file": "drawings-captioner.weights.h5",
-            "sha256": "380c92065b16e5d54ede6caeaa8c888cd41008066231a8a36ec2f9897dc6899e",
+            "sha256": "1bc5fd2fe48d8db7116304b490d2fb2c2e11851d85f649b57f73eaac6bea25aa",
             "bytes": 7796712,
         },
-        "trained_on": "2-core x86-64 with AVX-512, no GPU (TensorFlow 2.21, Keras 3.15.1): 12 epochs, 3,348 steps of 64 "
-                      "captions, 30 min of training after 8 min of loading, beside other jobs",
+        "trained_on": "2-core x86-64 with AVX-512, no GPU (TensorFlow 2.21, Keras 3.15.1): 12 epochs, 3,720 steps of 64 "
+                      "captions (13,917 drawings and 2,000 composed shape scenes), 36 min beside other jobs",
     },
     "chitchat-seq2seq": {
         "description": "Chat bot: bidirectional GRU encoder reading the last two turns and the prompt, GRU decoder, "
