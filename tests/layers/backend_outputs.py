@@ -40,9 +40,16 @@ def results(name, factory, seed):
         layer = factory(**options)
         layer.build((None, STEPS, FEATURES))
         fixed_weights(layer, seed)
-        out[f"{name}/{variant}/output"] = keras.ops.convert_to_numpy(layer(x, mask=variant_mask))
+        # Compared at the real steps only: at masked steps before the first real one Keras's
+        # TensorFlow loop outputs zeros and its JAX loop the initial state (the README's Backends).
+        keep = 1.0 if variant_mask is None else variant_mask[:, ::-1, None].astype("float32")
+
+        def call(x):
+            return layer(x, mask=variant_mask) * keep
+
+        out[f"{name}/{variant}/output"] = keras.ops.convert_to_numpy(call(x))
         variables = layer.trainable_variables
-        _, grads = value_and_gradients(lambda x: weighted_sum(layer(x, mask=variant_mask)), variables, [x])
+        _, grads = value_and_gradients(lambda x: weighted_sum(call(x)), variables, [x])
         out[f"{name}/{variant}/grad/inputs"] = grads[0]
         # Keyed by position and short name: auto-generated layer names may differ between processes.
         for k, (variable, grad) in enumerate(zip(variables, grads[1:], strict=True)):
