@@ -19,25 +19,61 @@ Backward, with dh, dc the gradients reaching h_t and c_t:
     dh_{t-1} = dz_t Uᵀ
 A masked step (m = 0) carries h and c through unchanged; folding m into
 A..F makes its dz zero and passes dh and dc straight to the step before.
+
+Two loops compute this, one per backend, because XLA's CPU loops and
+TensorFlow's reward opposite layouts (benchmarks/layers_speed.py):
+
+* `peephole_recurrence` (TensorFlow): the input term z = x W + b stays
+  outside, so autodiff handles W, b and x; the backward loop stacks dz_t and
+  U's gradient is one large matmul after it.
+* `peephole_recurrence_accumulating` (JAX): x W + b is computed in the loop
+  (one matmul of [x_t, h_{t-1}] by [W; U]), and the backward loop adds each
+  step's share of the weight gradients into its carry, so the only sequence
+  it writes is dx. Stacking a (batch, 4·units) tensor per step costs XLA's
+  CPU loop more than the small per-step matmuls do: this layout trains
+  PeepholeLSTM in 0.87x the time of autodiff through Keras's LSTM loop
+  (pure-JAX timing, batch 64 x 100 steps, 256 units), the TensorFlow layout
+  in 1.07x. TensorFlow can't run it: Keras's `ops.scan` there needs the
+  per-step outputs shaped like the carry.
 """
 
 import functools
 
 from keras import ops
 
-# Where `keras.ops.custom_gradient` can carry this function (three outputs, one
+# Where `keras.ops.custom_gradient` can carry these functions (three outputs, one
 # upstream gradient each). On PyTorch, Keras's custom_gradient hands backward a
 # single output's gradient, so there PeepholeLSTM runs Keras's loop over its cell.
 FUSED_BACKENDS = ("tensorflow", "jax")
-# Where it is also the faster loop, and so PeepholeLSTM's default
-# (benchmarks/layers_speed.py, 2-core AVX2 CPU, batch 64 x 100 steps, 256 units:
-# on TensorFlow 0.98x keras.layers.LSTM against 1.0x for the cell in Keras's
-# loop; on JAX XLA already fuses Keras's scan and its autodiff, and this loop
-# measured 5-11 % slower than it).
-FUSED_BY_DEFAULT = ("tensorflow",)
+# Where the fused loop is also the faster one, and so PeepholeLSTM's default
+# (benchmarks/layers_speed.py, batch 64 x 100 steps, 256 units: see the README).
+FUSED_BY_DEFAULT = ("tensorflow", "jax")
 
-# Steps the loops may run ahead (TF: parallel_iterations); measured best on CPU.
+# Steps the TensorFlow loops may run ahead (parallel_iterations); measured best
+# on CPU. XLA's CPU loops gained nothing from unrolling the accumulating loop.
 LOOP_UNROLL = 4
+
+
+def _forward(z, c, p_i, p_f, p_o):
+    """One step's gates and new state from z = x_t W + h_{t-1} U + b (unmasked)."""
+    z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
+    i = ops.sigmoid(z_i + p_i * c)
+    f = ops.sigmoid(z_f + p_f * c)
+    g = ops.tanh(z_g)
+    c_new = f * c + i * g
+    o = ops.sigmoid(z_o + p_o * c_new)
+    return ops.concatenate([i, f, g, o], axis=-1), o * ops.tanh(c_new), c_new
+
+
+def _local_derivatives(gates, c_prev, p_o):
+    """The per-step factors of the backward pass (module docstring), any leading shape:
+    c_t, A, Bp, and C, D, E with dz_i = dc C, dz_f = dc D, dz_g = dc E."""
+    i, f, g, o = ops.split(gates, 4, axis=-1)
+    c_new = f * c_prev + i * g  # before masking: what o and h were computed from
+    tanh_c = ops.tanh(c_new)
+    A = tanh_c * o * (1.0 - o)
+    Bp = o * (1.0 - tanh_c * tanh_c) + A * p_o
+    return c_new, f, A, Bp, g * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - g * g)
 
 
 def _scan(step, carry, xs, reverse=False):
@@ -71,18 +107,10 @@ def peephole_recurrence(masked):
     def recurrence(xp, U, p_i, p_f, p_o, h0, c0, mask):
         def forward_step(carry, inputs):
             _, h, c = carry
-            z = inputs[0] + ops.matmul(h, U)
-            z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
-            i = ops.sigmoid(z_i + p_i * c)
-            f = ops.sigmoid(z_f + p_f * c)
-            g = ops.tanh(z_g)
-            c_new = f * c + i * g
-            o = ops.sigmoid(z_o + p_o * c_new)
-            h_new = o * ops.tanh(c_new)
+            gates, h_new, c_new = _forward(inputs[0] + ops.matmul(h, U), c, p_i, p_f, p_o)
             if masked:
                 take = inputs[1] > 0.5
                 h_new, c_new = ops.where(take, h_new, h), ops.where(take, c_new, c)
-            gates = ops.concatenate([i, f, g, o], axis=-1)
             return (gates, h_new, c_new), (gates, h_new, c_new)
 
         xs = (xp, mask) if masked else (xp,)
@@ -93,14 +121,8 @@ def peephole_recurrence(masked):
             d_hs, d_h_last, d_c_last = upstream[0] if len(upstream) == 1 else upstream
             h_prev = ops.concatenate([h0[None], hs[:-1]], axis=0)
             c_prev = ops.concatenate([c0[None], cs[:-1]], axis=0)
-            i, f, g, o = ops.split(gates, 4, axis=-1)
-            c_new = f * c_prev + i * g  # before masking: what o and h were computed from
-            tanh_c = ops.tanh(c_new)
-            A = tanh_c * o * (1.0 - o)
-            Bp = o * (1.0 - tanh_c * tanh_c) + A * p_o
-            C = g * i * (1.0 - i)
-            D = c_prev * f * (1.0 - f)
-            K = ops.concatenate([C, D, i * (1.0 - g * g), A], axis=-1)
+            c_new, f, A, Bp, C, D, E = _local_derivatives(gates, c_prev, p_o)
+            K = ops.concatenate([C, D, E, A], axis=-1)
             F = f + C * p_i + D * p_f
             if masked:
                 K, Bp, F = K * mask, Bp * mask, F * mask + (1.0 - mask)
@@ -127,6 +149,72 @@ def peephole_recurrence(masked):
             d_p_f = ops.sum(dz_f * c_prev, axis=(0, 1))
             d_p_o = ops.sum(dz_o * c_new, axis=(0, 1))
             return dz, d_U, d_p_i, d_p_f, d_p_o, d_h0, d_c0, ops.zeros_like(mask)
+
+        return (hs, h_last, c_last), grad
+
+    return recurrence
+
+
+@functools.cache
+def peephole_recurrence_accumulating(masked):
+    """The same recurrence laid out for XLA's CPU loops (JAX), with its own gradient.
+
+    recurrence(x, WU, b, p_i, p_f, p_o, h0, c0, mask) -> (hs, h_T, c_T), where
+    x (T, B, F) is the time-major input, WU (F + u, 4u) the kernel stacked on
+    the recurrent kernel, b (4u,) the bias, mask (T, B, 1) as in
+    `peephole_recurrence`. The backward loop carries the weight gradients and
+    writes only dx (module docstring).
+    """
+
+    @ops.custom_gradient
+    def recurrence(x, WU, b, p_i, p_f, p_o, h0, c0, mask):
+        features = ops.shape(x)[-1]
+
+        def forward_step(carry, inputs):
+            h, c = carry
+            xh = ops.concatenate([inputs[0], h], axis=-1)
+            gates, h_new, c_new = _forward(ops.matmul(xh, WU) + b, c, p_i, p_f, p_o)
+            if masked:
+                take = inputs[1] > 0.5
+                h_new, c_new = ops.where(take, h_new, h), ops.where(take, c_new, c)
+            return (h_new, c_new), (h_new, xh, c, gates)
+
+        xs = (x, mask) if masked else (x,)
+        (h_last, c_last), (hs, xhs, c_prevs, gates) = ops.scan(forward_step, (h0, c0), xs)
+
+        def grad(*upstream, variables=None):
+            d_hs, d_h_last, d_c_last = upstream[0] if len(upstream) == 1 else upstream
+            WU_t = ops.transpose(WU)
+
+            def backward_step(carry, inputs):
+                dh_next, dc_next, d_WU, d_b, d_p_i, d_p_f, d_p_o = carry
+                d_h_out, xh, c_prev, step_gates = inputs[:4]
+                c_new, f, A, Bp, C, D, E = _local_derivatives(step_gates, c_prev, p_o)
+                dh = d_h_out + dh_next
+                m = inputs[4] if masked else 1.0
+                dc = dc_next + dh * Bp * m
+                dz_i, dz_f, dz_g, dz_o = dc * C * m, dc * D * m, dc * E * m, dh * A * m
+                dz = ops.concatenate([dz_i, dz_f, dz_g, dz_o], axis=-1)
+                d_xh = ops.matmul(dz, WU_t)
+                dh_prev = d_xh[:, features:]
+                if masked:  # a masked step passes dh and dc on untouched
+                    dh_prev, f = dh_prev + dh * (1.0 - m), f * m + (1.0 - m)
+                dc_prev = dc * f + dz_i * p_i + dz_f * p_f
+                carry = (
+                    dh_prev,
+                    dc_prev,
+                    d_WU + ops.matmul(ops.transpose(xh), dz),
+                    d_b + ops.sum(dz, axis=0),
+                    d_p_i + ops.sum(dz_i * c_prev, axis=0),
+                    d_p_f + ops.sum(dz_f * c_prev, axis=0),
+                    d_p_o + ops.sum(dz_o * c_new, axis=0),
+                )
+                return carry, d_xh[:, :features]
+
+            zeros = [ops.zeros_like(w) for w in (WU, b, p_i, p_f, p_o)]
+            xs = (d_hs, xhs, c_prevs, gates, mask) if masked else (d_hs, xhs, c_prevs, gates)
+            (d_h0, d_c0, *d_weights), dx = ops.scan(backward_step, (d_h_last, d_c_last, *zeros), xs, reverse=True)
+            return dx, *d_weights, d_h0, d_c0, ops.zeros_like(mask)
 
         return (hs, h_last, c_last), grad
 
