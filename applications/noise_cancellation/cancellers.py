@@ -15,6 +15,8 @@ Methods (`make_canceller(method, fs, **options)`):
   reference, and fails when the mains frequency drifts off the notch.
 * `lms`, `nlms`: the Adaline, a linear FIR filter over a tapped delay line of
   the reference, no internal state.
+* `rls`: the same linear FIR filter adapted by recursive least squares: fast
+  convergence and tracking, at O(taps²) per sample.
 * `volterra`: NLMS over the taps and their powers up to `order` (a truncated
   diagonal Volterra filter), the classical non-linear peer.
 * `esn`: a fixed random reservoir driven by the reference, with an RLS readout
@@ -27,7 +29,7 @@ Methods (`make_canceller(method, fs, **options)`):
 
 import numpy as np
 
-METHODS = ("notch", "lms", "nlms", "volterra", "esn", "rnn")
+METHODS = ("notch", "lms", "nlms", "rls", "volterra", "esn", "rnn")
 
 
 def _number(name, value, low=0.0, low_inclusive=False, high=None):
@@ -291,6 +293,39 @@ class RLSCanceller(Canceller):
         return primary - estimate
 
 
+class LinearRLSCanceller(RLSCanceller):
+    """The classical RLS canceller: a linear FIR filter over the reference's last `taps` samples.
+
+        φ_t = DC-blocked [x_t … x_{t−taps+1}],   ŷ_t = w_tᵀ φ_t     (Haykin, "Adaptive Filter Theory", §9)
+
+    The filter NLMS adapts, with RLS's convergence in a few times `taps`
+    samples whatever the reference's spectrum. A pure mains reference excites
+    only two directions of the delay line, and with λ < 1 RLS's P grows by 1/λ
+    per sample in the others: a short line (4 taps) and λ = 0.9999 keep that
+    growth small over minutes.
+
+    Args:
+        fs: Sampling rate in Hz.
+        taps: Delay-line length.
+        forgetting_factor: RLS λ (time constant 1 / (1 − λ) samples).
+        ridge: RLS P₀ = I / ridge.
+        dc_block: Pole of the `DCBlocker` on the taps (0: off, and a bias instead).
+    """
+
+    feature_count = 0
+
+    def __init__(self, fs, taps=4, forgetting_factor=0.9999, ridge=1e-3, dc_block=0.995, reference_scale=1.0):
+        super().__init__(fs, reference_scale)
+        self._init_readout(_count("taps", taps), forgetting_factor, ridge, dc_block)
+        self._reset()
+
+    def _reset(self):
+        self._reset_readout()
+
+    def _features(self, reference):
+        return np.zeros((len(reference), 0))  # the delay line alone: _process appends it
+
+
 class LeakyTanhRLSCanceller(RLSCanceller):
     """RLS over the states of leaky tanh units fed the reference: what the
     ESN and RNN cancellers share. Subclasses set `w_in` (units,), `bias`,
@@ -503,6 +538,8 @@ def make_canceller(method, fs, **options):
     if method in ("lms", "nlms", "volterra"):
         defaults = {"lms": dict(normalized=False, mu=0.01), "nlms": {}, "volterra": dict(order=3, taps=8, mu=0.01)}[method]
         return LMSCanceller(fs, **{**defaults, **options})
+    if method == "rls":
+        return LinearRLSCanceller(fs, **options)
     if method == "esn":
         return ESNCanceller(fs, **options)
     if method == "rnn":

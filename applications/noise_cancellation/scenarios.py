@@ -23,8 +23,8 @@ class Scenario:
     info: dict = field(default_factory=dict)
 
 
-def mitbih_ecg(seconds=60.0, start=0.0, fs=1000):
-    """Lead MLII of MIT-BIH record 100 (360 Hz) in mV, resampled to `fs`, its own 60 Hz hum notched out.
+def mitbih_ecg(seconds=60.0, start=0.0, fs=1000, lead="MLII"):
+    """A lead ("MLII" or "V5") of MIT-BIH record 100 (360 Hz) in mV, resampled to `fs`, its own 60 Hz hum notched out.
 
     The notch is zero-phase (filtfilt): this is the offline making of a clean
     ground truth, not a canceller.
@@ -33,7 +33,7 @@ def mitbih_ecg(seconds=60.0, start=0.0, fs=1000):
     from scipy import signal
 
     record = wfdb.rdrecord(str(data_path("ecg", "mitbih", "100.hea").with_suffix("")), sampfrom=int(start * 360), sampto=int((start + seconds) * 360) + 360)
-    ecg = record.p_signal[:, record.sig_name.index("MLII")]
+    ecg = record.p_signal[:, record.sig_name.index(lead)]
     ecg = signal.resample_poly(ecg - ecg.mean(), fs, 360)[: int(seconds * fs)]
     b, a = signal.iirnotch(60.0, 30.0, fs=fs)
     return signal.filtfilt(b, a, ecg)

@@ -32,6 +32,7 @@ FAST = {
     "notch": {},
     "lms": {},
     "nlms": {},
+    "rls": {},
     "volterra": {},
     "esn": {"units": 10},
     "rnn": {"units": 4, "epochs": 1, "sequence": 100, "calibration": calibration_of()},
@@ -84,6 +85,22 @@ def test_lms_matches_a_plain_loop():
         w = w + 0.05 * e * x
         expected.append(e)
     np.testing.assert_allclose(cancel(primary, reference, FS, method="lms", taps=3, mu=0.05), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_rls_matches_a_plain_loop():
+    _, primary, reference = mains_case(600)
+    taps, lam, ridge = 3, 0.99, 1e-2
+    w, P, x, expected = np.zeros(taps + 1), np.eye(taps + 1) / ridge, np.zeros(taps), []
+    for d, r in zip(primary, reference):  # Haykin's RLS over the delay line and a bias
+        x = np.concatenate([[r], x[:-1]])
+        phi = np.r_[x, 1.0]
+        e = d - w @ phi
+        k = P @ phi / (lam + phi @ P @ phi)
+        w = w + k * e
+        P = (P - np.outer(k, phi @ P)) / lam
+        expected.append(e)
+    got = cancel(primary, reference, FS, method="rls", taps=taps, forgetting_factor=lam, ridge=ridge, dc_block=0.0)
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)
 
 
 def test_nlms_converges_to_the_known_linear_path():
