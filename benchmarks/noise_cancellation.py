@@ -14,8 +14,9 @@ are seeds 0 … draws−1; `--choose-defaults` instead scores each method's grid
 `evaluation.VALIDATION_SEED`) and prints the best point of each by median score
 among those that stream at `evaluation.REALTIME_FLOOR` or faster: the
 FAMILY_OPTIONS to keep. Each finished (draw, method, options) is appended
-to `--results` (JSON lines) and skipped when the command runs again, so an
-interrupted run resumes.
+to `--results` (JSON lines; by default the committed runs in
+benchmarks/results/) and skipped when the command runs again, so an
+interrupted run resumes and the committed runs print their tables at once.
 
 Without `--family`, the named scenarios:
 
@@ -74,6 +75,9 @@ def named_scenarios(args):
 
 
 # Scenario families: many draws, fixed options.
+
+
+RESULTS = Path(__file__).resolve().parent / "results"  # the committed runs behind the README's figures
 
 
 def _key(seed, method, options):
@@ -152,7 +156,9 @@ def print_summary(family, split, table, seeds):
 def family_run(args):
     family, methods = args.family, args.methods.split(",")
     grids, score = evaluation.FAMILY_GRIDS[family], evaluation.FAMILY_SCORE[family]
-    results = Path(args.results or f"noise-{family}-{'validation' if args.choose_defaults else 'test'}.jsonl")
+    split = "validation" if args.choose_defaults else "test"
+    results = Path(args.results or RESULTS / f"noise-{family}-{split}.jsonl")
+    results.parent.mkdir(parents=True, exist_ok=True)
     if args.choose_defaults:  # each method's grid on the validation draws; the best median score is its default
         seeds = [evaluation.VALIDATION_SEED + k for k in range(args.draws)]
         chosen = {}
@@ -183,7 +189,8 @@ def main(argv=None):
     parser.add_argument("--family", choices=sorted(families.FAMILIES), help="many random draws of a scenario family instead")
     parser.add_argument("--draws", type=positive_int, default=50, help="draws of the family")
     parser.add_argument("--choose-defaults", action="store_true", help="score each method's grid on the validation draws")
-    parser.add_argument("--results", help="JSON-lines file of finished runs (resumed; default noise-FAMILY-SPLIT.jsonl)")
+    parser.add_argument("--results", help="JSON-lines file of finished runs, resumed "
+                        "(default benchmarks/results/noise-FAMILY-SPLIT.jsonl, the committed runs: pass another to measure afresh)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.methods.split(",")) - set(METHODS))
     if unknown:
