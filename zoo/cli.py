@@ -277,7 +277,8 @@ def build_parser():
 
     denoise = commands.add_parser("denoise", help="adaptive noise cancellation: a scenario's table of methods, or your own recordings")
     denoise.add_argument("--scenario", choices=["ecg", "ecg-linear", "ecg50hz", "helicopter"], help="built-in scenario (default ecg)")
-    denoise.add_argument("--method", help="notch, lms, nlms, volterra or esn (scenario: default all, comma-separated; files: default nlms)")
+    denoise.add_argument("--method", help="notch, lms, nlms, rls, volterra, esn or rnn (rnn: scenarios only, it trains on their calibration "
+                              "stretch; scenario: default all, comma-separated; files: default nlms)")
     denoise.add_argument("--plot", help="scenario: write waveform, spectrum and learning curves to this PNG")
     denoise.add_argument("--seconds", type=_positive_seconds, help="scenario length in seconds (> 0)")
     denoise.add_argument("--smoke", action="store_true", help="scenario: a few seconds only")
