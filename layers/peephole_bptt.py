@@ -2,11 +2,9 @@
 
 Autodiff of a time loop records every op of every step and replays them
 backwards, one small op at a time. Here the forward loop saves the gate
-activations, and the backward pass does per step only what the recurrence
-forces it to: the carry of dh and dc and one matmul dz_t Uᵀ. Every gradient
-that is not on that path (U, the peepholes) is one large matmul or sum after
-the loop. The input term z = x W + b stays outside, so autodiff handles
-W, b and x.
+activations, and the backward pass does per step what the recurrence forces
+it to (the carry of dh and dc, one matmul dz_t Uᵀ) and the weight gradients,
+where each backend runs them fastest (the two layouts below).
 
 Forward, for z_t = (x_t W + b) + h_{t-1} U split into z_i, z_f, z_g, z_o:
     i = σ(z_i + p_i c_{t-1}), f = σ(z_f + p_f c_{t-1}), g = tanh(z_g)
@@ -67,7 +65,7 @@ def _forward(z, c, p_i, p_f, p_o):
 
 def _local_derivatives(gates, c_prev, p_o):
     """The per-step factors of the backward pass (module docstring), any leading shape:
-    c_t, A, Bp, and C, D, E with dz_i = dc C, dz_f = dc D, dz_g = dc E."""
+    (c_t, f, A, Bp, C, D, E) with dz_i = dc C, dz_f = dc D, dz_g = dc E."""
     i, f, g, o = ops.split(gates, 4, axis=-1)
     c_new = f * c_prev + i * g  # before masking: what o and h were computed from
     tanh_c = ops.tanh(c_new)
