@@ -203,6 +203,23 @@ def gradients_table(results_dir, quick=False):
     return table(["method", "seeds"] + [f"T−k = {d + 1}" for d in distances], lines)
 
 
+def gradient_decay(results_dir, quick=False, start=10):
+    """Each method's gradient decay per step at initialisation: exp of the slope of log mean ‖vᵀ ∂h_T/∂s_k‖
+    against T − k, fitted from T − k = start + 1 to the last distance whose norm is above zero."""
+    groups = collections.defaultdict(list)
+    for row in load(results_dir, "gradients", quick):
+        groups[row["method"]].append(np.asarray(row["grad_norms_init"]))
+    factors = []
+    for method, norms in groups.items():
+        mean = np.stack(norms).mean(axis=0)
+        distances = np.arange(start, len(mean))
+        distances = distances[mean[distances] > 0]
+        slope = np.polyfit(distances, np.log(mean[distances]), 1)[0]
+        factors.append(f"{method} {np.exp(slope):.3f}")
+    return (f"Fitted decay per step (exp of the slope of log mean norm against T − k, from T − k = {start + 1} on): "
+            + ", ".join(factors) + ".")
+
+
 def adding_gradients_table(results_dir, quick=False):
     rows = [r for r in load(results_dir, "adding", quick) if "grad_norms_trained" in r]
     groups = collections.defaultdict(list)
@@ -386,6 +403,7 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         "memory": memory_table(results_dir),
         "spectra": spectra_table(results_dir),
         "gradients": gradients_table(results_dir),
+        "gradients-decay": gradient_decay(results_dir),
         "saliency": saliency_table(results_dir),
         "quick": quick_table(results_dir),
         "quick-adding": trained_table(results_dir, "adding", quick=True),

@@ -46,3 +46,19 @@ def test_memory_capacity_is_bounded_by_units_and_remembers_the_last_step():
     assert capacities[0] > 0.95  # u(t−1) is a near-linear function of the state
     assert 1.0 < capacities.sum() <= 20.0
     assert capacities[-1] < 0.05  # 40 steps back is forgotten by 20 units
+
+
+def test_gradient_decay_fit_recovers_a_known_geometric_rate(tmp_path):
+    import json
+
+    from benchmarks.long_term import report
+
+    rows = []
+    for method, rate in (("fast", 0.8), ("flat", 1.0)):
+        for seed in (0, 1):
+            norms = [2.0 * rate**d for d in range(200)]
+            norms[150:] = [0.0] * 50 if method == "fast" else norms[150:]  # underflowed norms are left out of the fit
+            rows.append({"task": "gradients", "method": method, "setting": 200, "seed": seed, "quick": False,
+                         "config": {"length": 200, "units": 4}, "grad_norms_init": norms})
+    (tmp_path / "gradients.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert report.gradient_decay(tmp_path).endswith("fast 0.800, flat 1.000.")
