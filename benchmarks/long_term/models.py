@@ -6,6 +6,7 @@ gradient clipping by global norm.
 """
 
 import keras
+import numpy as np
 
 from rnnzoo import layers
 
@@ -29,6 +30,52 @@ METHODS = {
         lambda u, s, T: layers.SkipRNN(u, delays=skip_delays(T), seed=s),
     ),
 }
+
+
+# Variants that make the comparisons above real ones (issue "long-term benchmarks, second pass"):
+# each changes one thing of a method above. They are run on request (`--methods`), not by the suite.
+VARIANTS = {
+    # Gers et al. (2002) start every weight, the peepholes included, in [-0.1, 0.1]; ours start at 0,
+    # where the peephole LSTM is the LSTM. Same seed as "peephole": only the peepholes differ.
+    "peephole_init": (
+        "peephole LSTM, peepholes U(−0.1, 0.1)",
+        lambda u, s, T: layers.PeepholeLSTM(u, seed=s, peephole_initializer=keras.initializers.RandomUniform(-0.1, 0.1, seed=s)),
+    ),
+    "lstm_bias0": ("LSTM, forget bias 0", lambda u, s, T: keras.layers.LSTM(u, seed=s, unit_forget_bias=False)),
+    "lstm_chrono": (
+        "LSTM, chrono init (Tallec & Ollivier 2018)",
+        lambda u, s, T: keras.layers.LSTM(u, seed=s, unit_forget_bias=False, bias_initializer=chrono_bias(T, s)),
+    ),
+    # Le et al. (2015) set the IRNN against ReLU RNNs with random Gaussian recurrent weights.
+    "relu_gauss": (
+        "ReLU RNN, W ~ N(0, 1/units)",
+        lambda u, s, T: keras.layers.SimpleRNN(
+            u, activation="relu", recurrent_initializer=keras.initializers.RandomNormal(0.0, u**-0.5, seed=s), seed=s),
+    ),
+    "leaky_trained": (
+        "leaky tanh RNN, rates 1 → 1/T, trained",
+        lambda u, s, T: layers.LeakyRNN(u, leak_rate_range=(1.0 / max(T, 1), 1.0), trainable_leak_rate=True, seed=s),
+    ),
+    "skip_quarter": ("tanh RNN + skip connection (delays 1, T/4)", lambda u, s, T: layers.SkipRNN(u, delays=[1, max(2, T // 4)], seed=s)),
+    "skip_pow4": (
+        "tanh RNN + skip connections (delays 1, 4, 16, 64, … < T)",
+        lambda u, s, T: layers.SkipRNN(u, delays=[4**k for k in range(8) if 4**k < max(T, 2)], seed=s),
+    ),
+}
+METHODS = {**METHODS, **VARIANTS}
+BASE_METHODS = tuple(m for m in METHODS if m not in VARIANTS)
+
+
+def chrono_bias(length, seed):
+    """Tallec & Ollivier's chrono initialisation of a Keras LSTM bias (gates i, f, c, o):
+    b_f ~ log U(1, T − 1), b_i = −b_f, so the forget gates' time scales spread up to the task's length."""
+
+    def initializer(shape, dtype=None):
+        units = shape[0] // 4
+        forget = np.log(np.random.default_rng(seed).uniform(1.0, max(length - 1, 2), units))
+        return keras.ops.convert_to_tensor(np.concatenate([-forget, forget, np.zeros(2 * units)]), dtype=dtype)
+
+    return initializer
 
 
 def skip_delays(length):

@@ -8,9 +8,9 @@ task's row is one (method, setting, seed); the diagnostics' rows are one
 
 import dataclasses
 
-from benchmarks.long_term.models import METHODS
+from benchmarks.long_term.models import BASE_METHODS
 
-ALL_METHODS = tuple(METHODS)
+ALL_METHODS = BASE_METHODS  # the variants (models.VARIANTS) run on request
 
 
 @dataclasses.dataclass(frozen=True)
