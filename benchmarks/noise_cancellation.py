@@ -113,9 +113,12 @@ def score_draws(family, seeds, candidates, path):
             if key not in done:
                 scenario = scenario or families.draw(family, seed)
                 options = {**options_for(scenario, method), **overrides}
-                cleaned, speed = run_method(scenario, method, chunk=int(scenario.fs / 10), **options)
-                row = {"seed": seed, "method": method, "options": json.loads(key)[2],
-                       **figures(scenario, cleaned, skip_seconds=skip), "x_realtime": speed / scenario.fs}
+                row = {"seed": seed, "method": method, "options": json.loads(key)[2]}
+                try:
+                    cleaned, speed = run_method(scenario, method, chunk=int(scenario.fs / 10), **options)
+                    row.update(figures(scenario, cleaned, skip_seconds=skip), x_realtime=speed / scenario.fs)
+                except FloatingPointError:  # the filter diverged: the worst possible score, kept in the statistics
+                    row.update(snr_out=float("-inf"), stoi_out=0.0, x_realtime=float("nan"), diverged=True)
                 with path.open("a") as out:
                     out.write(json.dumps(row) + "\n")
                 done[key] = row
@@ -140,7 +143,8 @@ def summary(rows, score):
             "median_snr": np.median(values["snr_out"]), "p10_snr": np.percentile(values["snr_out"], 10), "worst_snr": values["snr_out"].min(),
             **({} if score == "snr_out" else {"median_stoi": np.median(values[score]), "p10_stoi": np.percentile(values[score], 10),
                                                "worst_stoi": values[score].min()}),
-            "wins": wins.get(method, 0), "x_realtime": np.median(values["x_realtime"]), "draws": len(mine),
+            "wins": wins.get(method, 0), "x_realtime": np.nanmedian(values["x_realtime"]), "draws": len(mine),
+            "diverged": sum(r.get("diverged", False) for r in mine),
         }
     return table
 
@@ -168,7 +172,7 @@ def family_run(args):
             for row in rows:
                 medians.setdefault(json.dumps(row["options"], sort_keys=True), []).append(row[score])
                 speeds.setdefault(json.dumps(row["options"], sort_keys=True), []).append(row["x_realtime"])
-            fast = [k for k in medians if np.median(speeds[k]) >= evaluation.REALTIME_FLOOR[family]] or list(medians)
+            fast = [k for k in medians if np.nanmedian(speeds[k]) >= evaluation.REALTIME_FLOOR[family]] or list(medians)
             best = max(fast, key=lambda k: np.median(medians[k]))
             chosen[method] = json.loads(best)
             print(f"{method}: {best}  median {score} {np.median(medians[best]):.3f} over {len(seeds)} validation draws", flush=True)

@@ -133,3 +133,16 @@ def test_family_benchmark_summarises_and_resumes(shared_data, tmp_path, capsys, 
         out.write('{"seed": 9, "meth')  # a half-written line from a killed run
     bench.main(["--family", "ecg", "--draws", "3", "--methods", "notch,nlms,esn", "--results", str(results)])
     assert len(results.read_text().splitlines()) == len(rows) + 1  # nothing ran again
+
+
+def test_a_diverging_filter_is_scored_worst_not_a_crash(shared_data, tmp_path, monkeypatch):
+    from benchmarks import noise_cancellation as bench
+
+    draw = families.draw
+    monkeypatch.setattr(families, "draw", lambda family, seed: draw(family, seed, seconds=6.0, calibration_seconds=2.0))
+    rows = bench.score_draws("ecg", [0], [("lms", dict(taps=4, mu=1e6)), ("nlms", {})], tmp_path / "rows.jsonl")
+    diverged, fine = rows
+    assert diverged["diverged"] and diverged["snr_out"] == float("-inf")
+    table = bench.summary(rows, "snr_out")
+    assert table["lms"]["diverged"] == 1 and table["nlms"]["diverged"] == 0 and table["nlms"]["wins"] == 1
+    assert bench.score_draws("ecg", [0], [("lms", dict(taps=4, mu=1e6))], tmp_path / "rows.jsonl")[0]["diverged"]  # read back
