@@ -57,6 +57,14 @@ VARIANTS = {
         lambda u, s, T: layers.LeakyRNN(u, leak_rate_range=(1.0 / max(T, 1), 1.0), trainable_leak_rate=True, seed=s),
     ),
     "skip_quarter": ("tanh RNN + skip connection (delays 1, T/4)", lambda u, s, T: layers.SkipRNN(u, delays=[1, max(2, T // 4)], seed=s)),
+    # Ablations the notes imply: gates of another kind, output feedback instead of state feedback, and depth.
+    "gru": ("GRU (keras)", lambda u, s, T: keras.layers.GRU(u, seed=s)),
+    "jordan": (
+        "Jordan RNN (tanh, the output fed back)",
+        lambda u, s, T: layers.JordanRNN(u, output_units=u, seed=s),
+    ),
+    "lstm_deep": ("2 stacked LSTM layers of units/2 (equal units)", lambda u, s, T: stacked(keras.layers.LSTMCell, u, s)),
+    "tanh_deep": ("2 stacked tanh RNN layers of units/2 (equal units)", lambda u, s, T: stacked(keras.layers.SimpleRNNCell, u, s)),
     "skip_pow4": (
         "tanh RNN + skip connections (delays 1, 4, 16, 64, … < T)",
         lambda u, s, T: layers.SkipRNN(u, delays=[4**k for k in range(8) if 4**k < max(T, 2)], seed=s),
@@ -78,6 +86,12 @@ def chrono_bias(length, seed):
     return initializer
 
 
+def stacked(cell, units, seed):
+    """Two layers of `cell`, units/2 each, as one recurrent layer (the second reads the first's output)."""
+    half = max(1, units // 2)
+    return keras.layers.RNN(keras.layers.StackedRNNCells([cell(half, seed=seed), cell(half, seed=seed + 1)]))
+
+
 def skip_delays(length):
     long_delay = max(2, length // 10)
     return [1, long_delay]
@@ -95,35 +109,69 @@ def recurrent_layer(method, units, seed, length):
 
 
 OPTIMIZERS = {
-    "adam": lambda lr, clip: keras.optimizers.Adam(lr, global_clipnorm=clip),
+    "adam": lambda lr, **clipping: keras.optimizers.Adam(lr, **clipping),
     # Le et al. (2015) trained IRNNs with plain SGD and clipping: its steps scale
     # with the gradient, where Adam's move every weight by about lr per step.
-    "sgd": lambda lr, clip: keras.optimizers.SGD(lr, momentum=0.9, global_clipnorm=clip),
-    "rmsprop": lambda lr, clip: keras.optimizers.RMSprop(lr, global_clipnorm=clip),
+    "sgd": lambda lr, **clipping: keras.optimizers.SGD(lr, momentum=0.9, **clipping),
+    "rmsprop": lambda lr, **clipping: keras.optimizers.RMSprop(lr, **clipping),
+}
+
+# Gradient clipping (notes 000, exploding gradients): rescale the whole gradient when its norm exceeds the
+# threshold (Pascanu et al. 2013), clip each element to ±threshold (Mikolov's), or not at all.
+CLIPPING = {
+    "norm": lambda threshold: {"global_clipnorm": threshold},
+    "value": lambda threshold: {"clipvalue": threshold},
+    "none": lambda threshold: {},
 }
 
 
+class GradientNormModel(keras.Sequential):
+    """A Sequential model whose training step also reports the gradient's global
+    norm before clipping (`grad_norm` in the batch logs), to see exploding-gradient
+    spikes. TensorFlow backend (the benchmarks' own)."""
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            predictions = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=predictions, sample_weight=sample_weight, training=True)
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)  # clipping happens in here
+        logs = self.compute_metrics(x, y, predictions, sample_weight=sample_weight)  # the loss and compiled metrics, as fit's own step
+        return {**logs, "grad_norm": tf.linalg.global_norm(gradients)}
+
+
 def build(method, length, features, outputs, units, learning_rate, seed, clipnorm=1.0, loss="mse", jit_compile=True,
-          optimizer="adam"):
+          optimizer="adam", sequence_output=False, clip="norm", log_gradients=False):
     """A compiled model: `method`'s recurrent layer, then Dense(outputs).
 
     `loss` "mse" gives a linear output (regression); "sparse_categorical_crossentropy"
-    a logits output with accuracy as metric.
+    a logits output with accuracy as metric; "binary_crossentropy" logits of
+    independent yes/no outputs (a set of legal next symbols). With
+    `sequence_output` the read-out sees every step's state and the model
+    answers at every step (next-symbol, copy and continual timing tasks).
+    `clip` is one of `CLIPPING` at threshold `clipnorm`; `log_gradients` builds a
+    `GradientNormModel`.
     """
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential(
-        [
-            keras.Input((length, features)),
-            recurrent_layer(method, units, seed, length),
-            keras.layers.Dense(outputs),
-        ],
+    layer = recurrent_layer(method, units, seed, length)
+    layer.return_sequences = sequence_output  # set before the layer is built: the RNN reads it in call()
+    model = (GradientNormModel if log_gradients else keras.Sequential)(
+        [keras.Input((length, features)), layer, keras.layers.Dense(outputs)],
         name=f"{method}_{units}",
     )
     metrics = []
     if loss == "sparse_categorical_crossentropy":
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        metrics = ["accuracy"]
+        metrics = [] if sequence_output else ["accuracy"]
+    elif loss == "binary_crossentropy":
+        loss = keras.losses.BinaryCrossentropy(from_logits=True)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"Unknown optimizer {optimizer!r}. Known: {', '.join(OPTIMIZERS)}")
-    model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate, clipnorm), loss=loss, metrics=metrics, jit_compile=jit_compile)
+    if clip not in CLIPPING:
+        raise ValueError(f"Unknown clipping {clip!r}. Known: {', '.join(CLIPPING)}")
+    model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate, **CLIPPING[clip](clipnorm)), loss=loss, metrics=metrics,
+                  jit_compile=jit_compile)
     return model

@@ -92,11 +92,11 @@ def trained_table(results_dir, task, quick=False):
     groups = collections.defaultdict(list)
     for row in rows:
         config = row["config"]
-        groups[(row["method"], str(row["setting"]), config.get("optimizer", "adam"), config["learning_rate"], config["max_steps"],
+        groups[(row["method"], str(row["setting"]), optimizer_label(config), config["learning_rate"], config["max_steps"],
                 config["units"])].append(row)
     header = ["method", "setting", "optimizer, lr", "seeds", f"test {metric}"]
     if suite.SOLVED_AT[task] is not None:
-        header += [SOLVED_COLUMN[metric], "sequences until first at that level (solved seeds)"]
+        header += [SOLVED_COLUMN.get(metric, f"solved (final {metric} ≥ {suite.SOLVED_AT[task]:g})"), "sequences until first at that level (solved seeds)"]
     header += ["steps (mean)", "wall s (mean)", "command"]
     suite_keys = [(m, str(s), spec.optimizer, spec.learning_rate, spec.max_steps, spec.units) for s in spec.settings for m in spec.methods]
     extra_keys = sorted(k for k in groups if k not in suite_keys)
@@ -110,11 +110,25 @@ def trained_table(results_dir, task, quick=False):
     return "\n\n".join([table(header, lines), budget, machine_note(rows)])
 
 
+def optimizer_label(config):
+    """"adam"; "adam, clip none" / "adam, clip value" when the clipping is not the default;
+    ", gradients logged" for rows that recorded every step's gradient norm."""
+    clip = config.get("clip", "norm")
+    label = config.get("optimizer", "adam") + ("" if clip == "norm" else f", clip {clip}")
+    return label + (", gradients logged" if config.get("log_gradients") else "")
+
+
 def _trained_line(task, key, group, spec, quick, columns):
     method, setting, optimizer, lr, max_steps, units = key
     command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
-    if optimizer != spec.optimizer:
-        command += f" --optimizer {optimizer}"
+    logged = optimizer.endswith(", gradients logged")
+    name, _, clip = optimizer.removesuffix(", gradients logged").partition(", clip ")
+    if name != spec.optimizer:
+        command += f" --optimizer {name}"
+    if clip:
+        command += f" --clip {clip}"
+    if logged:
+        command += " --log-gradients"
     if lr != spec.learning_rate:
         command += f" --learning-rate {lr:g}"
     if max_steps != spec.max_steps:
@@ -149,6 +163,53 @@ def _solved(task, value):
 def _first_solved_step(task, row):
     """The first evaluation (training step) at the solved level, from the learning curve."""
     return next(step for step, value in row["curve"] if _solved(task, value))
+
+
+def best_learning_rates(results_dir, task, quick=False):
+    """Each (method, setting) at its own best learning rate: among the learning rates and
+    optimizers run for it (the same budget and units), the one with the best mean
+    validation metric over its seeds (ties: fewer steps), then its test figures.
+    Rows without a validation metric (older rows, the digits) do not take part."""
+    rows = [r for r in load(results_dir, task, quick) if r.get("validation_metric", "absent") != "absent"]
+    lower_is_better = suite.METRIC[task] == "mse"
+    candidates = collections.defaultdict(dict)
+    for row in rows:
+        config = row["config"]
+        trial = (optimizer_label(config), config["learning_rate"])
+        budget = (config["max_steps"], config["units"])
+        candidates[(row["method"], str(row["setting"]), budget)].setdefault(trial, []).append(row)
+    lines = []
+    for (method, setting, (max_steps, units)), trials in sorted(candidates.items()):
+        def quality(item):
+            values = [_validation_value(r, lower_is_better) for r in item[1]]
+            mean = float(np.mean(values))
+            return (mean if lower_is_better else -mean, float(np.mean([r["steps"] for r in item[1]])))
+
+        ranked = sorted(trials.items(), key=quality)
+        (optimizer, lr), group = ranked[0]
+        tried = ", ".join(
+            f"{o} {l:g}: {np.mean([_validation_value(r, lower_is_better) for r in g]):.3g} ({len(g)})"
+            for (o, l), g in sorted(trials.items())
+        )
+        solved = [r for r in group if _solved(task, r["metric"])]
+        lines.append([
+            method, setting, f"{max_steps}, {units}", tried, f"**{optimizer} {lr:g}**", len(group),
+            mean_std([r["metric"] for r in group]), f"{len(solved)}/{len(group)}",
+            mean_std([_first_solved_step(task, r) * r["config"]["batch_size"] for r in solved]) if solved else "–",
+        ])
+    if not lines:
+        return "**not measured**"
+    header = ["method", "setting", "max steps, units", f"tried: mean validation {suite.METRIC[task]} (seeds)",
+              "chosen", "seeds", f"test {suite.METRIC[task]}", "solved", "sequences until solved"]
+    return table(header, lines)
+
+
+def _validation_value(row, lower_is_better):
+    """A diverged run (None) counts as the worst possible result."""
+    value = row["validation_metric"]
+    if value is None:
+        return np.inf if lower_is_better else -np.inf
+    return value
 
 
 # --------------------------------------------------------------------------
@@ -400,6 +461,8 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         "reber": trained_table(results_dir, "reber"),
         "timing": trained_table(results_dir, "timing"),
         "digits": trained_table(results_dir, "digits"),
+        **{name: trained_table(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
+        **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
         "memory": memory_table(results_dir),
         "spectra": spectra_table(results_dir),
         "gradients": gradients_table(results_dir),

@@ -38,8 +38,10 @@ def results_file(results_dir, task, quick):
 
 def row_key(row):
     config = dict(row["config"])
-    if "batch_size" in config:  # rows written before the optimizer was a setting used Adam
+    if "batch_size" in config:  # rows written before these were settings: Adam, norm clipping, no gradient log
         config.setdefault("optimizer", "adam")
+        config.setdefault("clip", "norm")
+        config.setdefault("log_gradients", False)
     return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(config, sort_keys=True))
 
 
@@ -117,6 +119,7 @@ def stamp(row, quick, seconds):
 # Trained tasks: data
 # --------------------------------------------------------------------------
 TEST_SEED = 2**20  # one test set per task and setting, shared by every method and seed
+VALIDATION_SEED = TEST_SEED + 1  # and one validation set, on which a learning rate is chosen
 
 
 @functools.cache
@@ -127,35 +130,69 @@ def _digits(frames):
     return spoken_digits(data_path("fsdd", "recordings"), frames=frames)
 
 
+@dataclasses.dataclass
+class TaskData:
+    train_chunk: object  # chunk index -> (x, y) or (x, y, per-step weights)
+    test: tuple  # (x, y) or (x, y, mask)
+    validation: tuple | None  # the same, drawn apart from test (None: the digits have no validation split)
+    features: int
+    outputs: int
+    loss: str
+    score: object = None  # None: suite.METRIC's "mse"/"accuracy"; else predictions, y[, mask] -> value
+    sequence_output: bool = False
+
+
+def _generated(make, chunk_size, seed, test_size, **fields):
+    """A synthetic task: fresh training sequences per chunk, fixed test and validation sets."""
+    return TaskData(
+        train_chunk=lambda i: make(chunk_size, [seed, i]),
+        test=make(test_size, TEST_SEED), validation=make(test_size, VALIDATION_SEED), **fields,
+    )
+
+
 def task_data(task, setting, seed, config):
-    """(train_chunk, test_data, features, outputs, loss) of a trained task."""
+    """The data, shapes, loss and score of a trained task (`TaskData`)."""
     from benchmarks.long_term import tasks
 
-    chunk_size = config.eval_every * config.batch_size
+    chunk, test_size = config.eval_every * config.batch_size, config.test_size
+    classes = "sparse_categorical_crossentropy"
     if task == "adding":
-        make = functools.partial(tasks.adding_problem, length=setting)
-        return (
-            lambda i: make(chunk_size, seed=[seed, i]),
-            make(config.test_size, seed=TEST_SEED),
-            2, 1, "mse",
-        )
+        make = lambda n, s: tasks.adding_problem(n, setting, s)  # noqa: E731
+        return _generated(make, chunk, seed, test_size, features=2, outputs=1, loss="mse")
     if task == "reber":
         make = lambda n, s: tasks.embedded_reber(n, setting, s)[:2]  # noqa: E731
-        return lambda i: make(chunk_size, [seed, i]), make(config.test_size, TEST_SEED), 7, 2, "sparse_categorical_crossentropy"
+        return _generated(make, chunk, seed, test_size, features=7, outputs=2, loss=classes)
     if task == "timing":
         make = lambda n, s: tasks.spike_intervals(n, setting, s)  # noqa: E731
-        return lambda i: make(chunk_size, [seed, i]), make(config.test_size, TEST_SEED), 1, 2, "sparse_categorical_crossentropy"
+        return _generated(make, chunk, seed, test_size, features=1, outputs=2, loss=classes)
+    if task == "reber_next":
+        make = lambda n, s: tasks.embedded_reber_next(n, setting, s)[:3]  # noqa: E731
+        score = lambda p, y, mask: tasks.reber_strings_correct(p, y, mask).mean()  # noqa: E731
+        return _generated(make, chunk, seed, test_size, features=7, outputs=7, loss="binary_crossentropy",
+                          score=score, sequence_output=True)
+    if task == "copy":
+        make = lambda n, s: tasks.copy_task(n, setting, s)  # noqa: E731
+        return _generated(make, chunk, seed, test_size, features=tasks.COPY_SYMBOLS + 2, outputs=tasks.COPY_SYMBOLS + 2,
+                          loss=classes, score=tasks.copy_accuracy, sequence_output=True)
+    if task == "msd":
+        make = lambda n, s: tasks.spike_delay_stream(n, setting, s)  # noqa: E731
+        score = functools.partial(tasks.delays_measured, max_delay=setting)
+        return _generated(make, chunk, seed, test_size, features=1, outputs=1, loss="mse", score=score, sequence_output=True)
+    if task == "gts":
+        make = lambda n, s: tasks.timed_spike_stream(n, setting, s)  # noqa: E731
+        score = lambda p, y: tasks.spike_trains_correct(p, y).mean()  # noqa: E731
+        return _generated(make, chunk, seed, test_size, features=1, outputs=1, loss="mse", score=score, sequence_output=True)
     if task == "digits":
         (x_train, y_train), (x_test, y_test) = _digits(setting)
 
         def train_chunk(i):
             # Shuffled passes over the training set, as many as the chunk needs.
             rng = np.random.default_rng([seed, i])
-            passes = -(-chunk_size // len(x_train))
-            order = np.concatenate([rng.permutation(len(x_train)) for _ in range(passes)])[:chunk_size]
+            passes = -(-chunk // len(x_train))
+            order = np.concatenate([rng.permutation(len(x_train)) for _ in range(passes)])[:chunk]
             return x_train[order], y_train[order]
 
-        return train_chunk, (x_test[: config.test_size], y_test[: config.test_size]), x_train.shape[-1], 10, "sparse_categorical_crossentropy"
+        return TaskData(train_chunk, (x_test[:test_size], y_test[:test_size]), None, x_train.shape[-1], 10, classes)
     raise ValueError(f"Unknown trained task {task!r}")
 
 
@@ -168,28 +205,33 @@ GRADIENT_SEQUENCES = 16
 def trained_row(task, method, setting, seed, config, quick, time_limit=None):
     from benchmarks.long_term import models, suite
     from benchmarks.long_term.diagnostics import state_gradient_norms
-    from benchmarks.long_term.training import train_and_evaluate
+    from benchmarks.long_term.training import GradientNorms, evaluate, train_and_evaluate
 
     start = time.perf_counter()
-    train_chunk, test_data, features, outputs, loss = task_data(task, setting, seed, config)
-    length = test_data[0].shape[1]
+    data = task_data(task, setting, seed, config)
+    length = data.test[0].shape[1]
     model = models.build(
-        method, length, features, outputs, config.units, config.learning_rate, seed, config.clipnorm, loss,
-        optimizer=config.optimizer,
+        method, length, data.features, data.outputs, config.units, config.learning_rate, seed, config.clipnorm, data.loss,
+        optimizer=config.optimizer, sequence_output=data.sequence_output, clip=config.clip,
+        log_gradients=config.log_gradients,
     )
-    probe = test_data[0][:GRADIENT_SEQUENCES]
+    gradient_norms = GradientNorms() if config.log_gradients else None
+    probe = data.test[0][:GRADIENT_SEQUENCES]
     radius_init = _recurrent_radius(model.layers[0])
     grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
+    score = data.score or suite.METRIC[task]
     outcome = train_and_evaluate(
-        model, train_chunk, test_data, suite.METRIC[task], config.batch_size, config.max_steps, config.eval_every,
+        model, data.train_chunk, data.test, score, config.batch_size, config.max_steps, config.eval_every,
         stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True), time_limit=time_limit,
+        callbacks=[gradient_norms] if gradient_norms else None,
     )
     default = (suite.QUICK if quick else suite.FULL)[task]
     overrides = " ".join(
         f"--{name.replace('_', '-')} {getattr(config, name):g}"
         for name in ("max_steps", "learning_rate", "units")
         if getattr(config, name) != getattr(default, name)
-    ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "")
+    ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "") + (
+        f" --clip {config.clip}" if config.clip != default.clip else "") + (" --log-gradients" if config.log_gradients else "")
     row = {
         "overrides": overrides,
         "task": task, "method": method, "setting": setting, "setting_arg": setting, "seed": seed,
@@ -198,8 +240,12 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None):
         "sequences": outcome.sequences, "steps_to_solve": outcome.steps_to_solve, "curve": outcome.curve,
         "stopped_by": outcome.stopped_by,
         "train_s": round(outcome.seconds, 2), "parameters": model.count_params(),
+        # The same metric on the validation set: what a learning rate is chosen by (report.best_learning_rates).
+        "validation_metric": None if data.validation is None else _finite(evaluate(model, data.validation, score)),
     }
     diverged = outcome.stopped_by == "diverged"  # weights may hold inf or NaN: nothing trained to measure
+    if gradient_norms is not None:
+        row["gradient_norms"] = gradient_norms.summary(config.eval_every)
     if grads_init is not None:
         row["grad_norms_init"] = _rounded(grads_init)
         row["grad_norms_trained"] = None if diverged else _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
@@ -214,6 +260,10 @@ def _recurrent_radius(layer):
     if kernel is None or kernel.shape[0] != kernel.shape[1]:
         return None
     return float(np.abs(np.linalg.eigvals(np.asarray(kernel, "float64"))).max())
+
+
+def _finite(value):
+    return value if np.isfinite(value) else None
 
 
 def _rounded(values):
@@ -350,10 +400,14 @@ def parse_args(argv=None):
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the .jsonl result files go")
     parser.add_argument("--force", action="store_true", help="run rows that are already in the results")
     parser.add_argument("--max-steps", type=positive_int, help="override the task's training budget (a new row)")
-    parser.add_argument("--learning-rate", type=float, help="override the task's learning rate (a new row)")
+    parser.add_argument("--learning-rate", type=float, nargs="+",
+                        help="override the task's learning rate (new rows); several run as a grid, e.g. 1e-2 1e-3 1e-4 1e-5")
     parser.add_argument("--units", type=positive_int, help="override the task's hidden size (a new row)")
     parser.add_argument("--time-limit", type=float, help="seconds per row: stop training at the next evaluation after it")
     parser.add_argument("--optimizer", choices=("adam", "sgd", "rmsprop"), help="override the task's optimizer (a new row)")
+    parser.add_argument("--clip", choices=("norm", "value", "none"),
+                        help="gradient clipping: by global norm (default), elementwise, or none (a new row)")
+    parser.add_argument("--log-gradients", action="store_true", help="record every step's gradient norm (a new row)")
     return parser.parse_args(argv)
 
 
@@ -367,11 +421,12 @@ def main(argv=None):
             method == name for name in ("orthogonal", "IRNN (identity)", "np-RNN", "Gaussian N(0, 1/N)", "zoo")
         ):
             raise SystemExit(f"run: error: unknown method {method!r}; known: {', '.join(models.METHODS)}, esn")
+    bad = [lr for lr in args.learning_rate or () if not lr > 0]
+    if bad:
+        raise SystemExit(f"run: error: --learning-rate must be > 0. Received: {bad[0]}")
     specs = suite.QUICK if args.quick else suite.FULL
     for task in args.tasks:
         spec = specs[task]
-        if isinstance(spec, suite.Trained):
-            spec = _overridden(spec, args)
         path = results_file(args.results_dir, task, args.quick)
         done = {row_key(row) for row in read_rows(path)}
 
@@ -382,7 +437,8 @@ def main(argv=None):
             )
 
         if isinstance(spec, suite.Trained):
-            _run_trained(task, spec, args, path, done, selection)
+            for learning_rate in args.learning_rate or [None]:
+                _run_trained(task, _overridden(spec, args, learning_rate), args, path, done, selection)
         else:
             generator = {"memory": memory_rows, "spectra": spectra_rows, "gradients": gradient_rows, "saliency": saliency_rows}[task]
             if args.settings and task == "memory":
@@ -393,18 +449,20 @@ def main(argv=None):
                     _report(row)
 
 
-def _overridden(spec, args):
+def _overridden(spec, args, learning_rate=None):
     """The task's spec with the command line's overrides; `--settings` may name
     settings outside the suite's (e.g. another sequence length)."""
     changes = {}
     if args.max_steps:
         changes["max_steps"] = args.max_steps
-    if args.learning_rate is not None:
-        if not args.learning_rate > 0:
-            raise SystemExit(f"run: error: --learning-rate must be > 0. Received: {args.learning_rate}")
-        changes["learning_rate"] = args.learning_rate
+    if learning_rate is not None:
+        changes["learning_rate"] = learning_rate
     if args.optimizer:
         changes["optimizer"] = args.optimizer
+    if args.clip:
+        changes["clip"] = args.clip
+    if args.log_gradients:
+        changes["log_gradients"] = True
     if args.units:
         changes["units"] = args.units
     if args.settings:

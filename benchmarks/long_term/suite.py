@@ -28,6 +28,8 @@ class Trained:
     test_size: int = 1000
     clipnorm: float = 1.0
     optimizer: str = "adam"
+    clip: str = "norm"  # models.CLIPPING: by global norm, elementwise ("value"), or "none", at `clipnorm`
+    log_gradients: bool = False  # record the gradient norm of every step (models.GradientNormModel)
 
 
 FULL = {
@@ -46,6 +48,27 @@ FULL = {
     "digits": Trained(
         settings=(100,), methods=("tanh", "irnn", "lstm", "peephole"), seeds=(0, 1, 2), units=64, batch_size=32,
         learning_rate=1e-3, max_steps=2100, eval_every=210,
+    ),
+    # The tasks as the papers ran them (issue "long-term benchmarks, second pass"): an answer at every step.
+    # Next-symbol embedded Reber, ten seeds, solved by the 1997 criterion (every string of the test set right).
+    "reber_next": Trained(
+        settings=(50,), methods=("tanh", "irnn", "lstm", "peephole", "leaky", "skip"), seeds=tuple(range(10)), units=32,
+        batch_size=32, learning_rate=3e-3, max_steps=6000, eval_every=250,
+    ),
+    # The copy task at delay 100 (Arjovsky et al. 2016): 120 steps, 8 symbols to copy, 10 of them.
+    "copy": Trained(
+        settings=(100,), methods=("tanh", "irnn", "lstm", "peephole", "leaky", "skip"), seeds=(0, 1, 2), units=64,
+        batch_size=32, learning_rate=1e-3, max_steps=8000, eval_every=500,
+    ),
+    # Gers et al. (2002): measuring delays of 10-20 / 25-50 steps in a continual stream, and generating a spike
+    # every 20 / 50 steps after one trigger.
+    "msd": Trained(
+        settings=(20, 50), methods=("lstm", "peephole", "peephole_init", "tanh", "leaky"), seeds=(0, 1, 2), units=16,
+        batch_size=32, learning_rate=3e-3, max_steps=6000, eval_every=300,
+    ),
+    "gts": Trained(
+        settings=(20, 50), methods=("lstm", "peephole", "peephole_init", "tanh", "leaky"), seeds=(0, 1, 2), units=16,
+        batch_size=32, learning_rate=3e-3, max_steps=6000, eval_every=300,
     ),
     "memory": dict(units=100, spectral_radii=(0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5),
                    leak_rates=(1.0, 0.5, 0.2), seeds=(0, 1, 2)),
@@ -74,6 +97,22 @@ QUICK = {
         settings=(50,), methods=("tanh", "lstm"), seeds=(0,), units=32, batch_size=32,
         learning_rate=1e-3, max_steps=140, eval_every=70, test_size=250,
     ),
+    "reber_next": Trained(
+        settings=(20,), methods=("tanh", "lstm"), seeds=(0,), units=16, batch_size=32,
+        learning_rate=3e-3, max_steps=100, eval_every=50, test_size=200,
+    ),
+    "copy": Trained(
+        settings=(10,), methods=("lstm",), seeds=(0,), units=16, batch_size=32,
+        learning_rate=3e-3, max_steps=100, eval_every=50, test_size=200,
+    ),
+    "msd": Trained(
+        settings=(8,), methods=("lstm",), seeds=(0,), units=8, batch_size=32,
+        learning_rate=3e-3, max_steps=100, eval_every=50, test_size=200,
+    ),
+    "gts": Trained(
+        settings=(5,), methods=("lstm",), seeds=(0,), units=8, batch_size=32,
+        learning_rate=3e-3, max_steps=100, eval_every=50, test_size=200,
+    ),
     "memory": dict(units=30, spectral_radii=(0.5, 0.9, 1.2), leak_rates=(1.0, 0.3), seeds=(0,)),
     "spectra": dict(units=20, seeds=(0,)),
     "gradients": dict(length=50, units=32, methods=ALL_METHODS, seeds=(0,)),
@@ -82,8 +121,12 @@ QUICK = {
 }
 
 # Training stops once the test metric reaches this level (the task is solved).
-STOP_AT = {"adding": 0.002, "reber": 0.99, "timing": 0.99, "digits": None}
+STOP_AT = {"adding": 0.002, "reber": 0.99, "timing": 0.99, "digits": None,
+           "reber_next": 1.0, "copy": 0.99, "msd": 0.99, "gts": 0.99}
 # Metric of each trained task, and the level that counts as solved in the tables.
-METRIC = {"adding": "mse", "reber": "accuracy", "timing": "accuracy", "digits": "accuracy"}
-SOLVED_AT = {"adding": 0.01, "reber": 0.99, "timing": 0.99, "digits": None}
-TASKS = ("adding", "reber", "timing", "digits", "memory", "spectra", "gradients", "saliency")
+METRIC = {"adding": "mse", "reber": "accuracy", "timing": "accuracy", "digits": "accuracy",
+          "reber_next": "strings right", "copy": "copied symbols right", "msd": "delays measured", "gts": "streams right"}
+SOLVED_AT = {"adding": 0.01, "reber": 0.99, "timing": 0.99, "digits": None,
+             "reber_next": 1.0, "copy": 0.99, "msd": 0.99, "gts": 0.99}
+TASKS = ("adding", "reber", "timing", "digits", "reber_next", "copy", "msd", "gts",
+         "memory", "spectra", "gradients", "saliency")

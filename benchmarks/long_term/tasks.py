@@ -58,11 +58,17 @@ REBER_GRAPH = {
 
 def reber_string(rng):
     """One string of the Reber grammar, from B to E."""
-    symbols, state = ["B"], 0
+    return "".join(symbol for symbol, _ in reber_walk(rng))
+
+
+def reber_walk(rng):
+    """One string of the Reber grammar as (symbol, legal next symbols) pairs, from B to E
+    (E's successors are empty: the string ends)."""
+    walk, state = [("B", "TP")], 0
     while state != 5:
         symbol, state = REBER_GRAPH[state][rng.integers(2)]
-        symbols.append(symbol)
-    return "".join(symbols) + "E"
+        walk.append((symbol, "E" if state == 5 else "".join(s for s, _ in REBER_GRAPH[state])))
+    return walk + [("E", "")]
 
 
 def embedded_reber(n, max_length, seed):
@@ -97,6 +103,97 @@ def embedded_reber(n, max_length, seed):
     return x, y, distance
 
 
+def embedded_reber_next(n, max_length, seed):
+    """Next-symbol prediction on the embedded Reber grammar, as Hochreiter & Schmidhuber (1997) ran it.
+
+    At every step the network sees one symbol of an embedded string (B, c, a
+    Reber string, c, E with c ∈ {T, P}) and must predict the set of symbols the
+    grammar allows next: y is that set as a multi-hot vector (one or two legal
+    successors). Most predictions need only the last few symbols; the one after
+    the inner string's E needs c, seen at the string's second step. The inputs
+    run from B to the second c (whose only successor is E), right-padded with
+    zero vectors to `max_length` steps; `mask` is 1 on the real steps. Strings
+    longer than `max_length` are redrawn.
+
+    Returns x (n, max_length, 7), y (n, max_length, 7), mask (n, max_length)
+    and the index of the step after which c must be recalled (n,).
+    """
+    check_positive_int("n", n)
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 9:
+        raise ValueError(f"Argument `max_length` must be an integer >= 9. Received: max_length={max_length!r}")
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, max_length, len(REBER_SYMBOLS)), "float32")
+    y = np.zeros_like(x)
+    mask = np.zeros((n, max_length), "float32")
+    recall = np.zeros(n, "int32")
+    for row in range(n):
+        while True:
+            c = "TP"[rng.integers(2)]
+            walk = [("B", "TP"), (c, "B")] + reber_walk(rng)[:-1] + [("E", c), (c, "E")]
+            if len(walk) <= max_length:
+                break
+        for t, (symbol, successors) in enumerate(walk):
+            x[row, t, REBER_SYMBOLS.index(symbol)] = 1.0
+            y[row, t, [REBER_SYMBOLS.index(s) for s in successors]] = 1.0
+        mask[row, : len(walk)] = 1.0
+        recall[row] = len(walk) - 2
+    return x, y, mask, recall
+
+
+def reber_strings_correct(logits, y, mask):
+    """The 1997 paper's success criterion, per string: at every real step the
+    outputs of the legal next symbols are the most active ones (each legal
+    output above every illegal one). Returns a boolean per string."""
+    legal = y > 0.5
+    lowest_legal = np.where(legal, logits, np.inf).min(axis=-1)
+    highest_illegal = np.where(legal, -np.inf, logits).max(axis=-1)
+    step_ok = (lowest_legal > highest_illegal) | (mask < 0.5)
+    return step_ok.all(axis=1)
+
+
+# --------------------------------------------------------------------------
+# Copy (memory) task
+# --------------------------------------------------------------------------
+COPY_SYMBOLS, COPY_LENGTH = 8, 10
+COPY_BLANK, COPY_DELIMITER = COPY_SYMBOLS, COPY_SYMBOLS + 1
+
+
+def copy_task(n, delay, seed, symbols=COPY_SYMBOLS, length=COPY_LENGTH):
+    """The copy task (Hochreiter & Schmidhuber 1997; Arjovsky, Shah & Bengio 2016).
+
+    `length` symbols drawn from `symbols` categories, then `delay - 1` blanks,
+    a delimiter, and `length` more blanks: the network must output blanks until
+    the delimiter and then the first `length` symbols, in order. Inputs are
+    one-hot over symbols + blank + delimiter. A network that remembers nothing
+    does best with blanks and then uniform guesses: a cross-entropy of
+    `length * log(symbols) / (delay + 2 * length)` per step
+    (`copy_baseline_loss`).
+
+    Returns x (n, delay + 2 length, symbols + 2) and y (n, delay + 2 length) int32.
+    """
+    check_positive_int("n", n)
+    check_positive_int("delay", delay)
+    steps = delay + 2 * length
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, symbols, size=(n, length))
+    inputs = np.full((n, steps), symbols, "int64")  # blank
+    inputs[:, :length] = data
+    inputs[:, length + delay - 1] = symbols + 1  # delimiter
+    y = np.full((n, steps), symbols, "int32")
+    y[:, -length:] = data
+    x = np.eye(symbols + 2, dtype="float32")[inputs]
+    return x, y
+
+
+def copy_baseline_loss(delay, symbols=COPY_SYMBOLS, length=COPY_LENGTH):
+    return length * np.log(symbols) / (delay + 2 * length)
+
+
+def copy_accuracy(logits, y, length=COPY_LENGTH):
+    """Share of the copied symbols (the last `length` steps) predicted right."""
+    return float(np.mean(np.argmax(logits[:, -length:], axis=-1) == y[:, -length:]))
+
+
 # --------------------------------------------------------------------------
 # Spike timing
 # --------------------------------------------------------------------------
@@ -125,6 +222,77 @@ def spike_intervals(n, length, seed, intervals=(49, 50)):
     x[rows, first, 0] = 1.0
     x[rows, first + gaps, 0] = 1.0
     return x, y
+
+
+def spike_delay_stream(n, max_delay, seed, spikes=8):
+    """Measuring spike delays in a continual stream (after Gers, Schraudolph & Schmidhuber 2002, MSD).
+
+    One stream holds `spikes` unit spikes, the gaps between them drawn
+    uniformly from max_delay // 2 … max_delay steps, the first at a random step
+    before `max_delay`. At each spike after the first, the target is the delay
+    since the previous spike in units of `max_delay` (0.5 … 1); there is no
+    target anywhere else (`mask` 0). Nothing resets the network between spikes:
+    it must restart its own timer at every spike. A delay counts as measured
+    when the output is within half a step of it (`delays_measured`).
+
+    Returns x (n, steps, 1), y (n, steps, 1), mask (n, steps), with
+    steps = spikes × max_delay, enough for every stream.
+    """
+    check_positive_int("n", n)
+    if isinstance(max_delay, bool) or not isinstance(max_delay, int) or max_delay < 4:
+        raise ValueError(f"Argument `max_delay` must be an integer >= 4. Received: max_delay={max_delay!r}")
+    check_positive_int("spikes", spikes)
+    steps = spikes * max_delay
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, steps, 1), "float32")
+    y = np.zeros((n, steps, 1), "float32")
+    mask = np.zeros((n, steps), "float32")
+    gaps = rng.integers(max_delay // 2, max_delay + 1, size=(n, spikes - 1))
+    first = rng.integers(0, max_delay, size=n)
+    times = np.concatenate([first[:, None], first[:, None] + np.cumsum(gaps, axis=1)], axis=1)
+    rows = np.arange(n)[:, None]
+    keep = times < steps
+    x[np.broadcast_to(rows, times.shape)[keep], times[keep], 0] = 1.0
+    later = keep[:, 1:]
+    y[np.broadcast_to(rows, gaps.shape)[later], times[:, 1:][later], 0] = gaps[later] / max_delay
+    mask[np.broadcast_to(rows, gaps.shape)[later], times[:, 1:][later]] = 1.0
+    return x, y, mask
+
+
+def delays_measured(predictions, y, mask, max_delay):
+    """Share of the target spikes whose delay the output reads to within half a step."""
+    error = np.abs(predictions[..., 0] - y[..., 0]) * max_delay
+    return float(((error < 0.5) & (mask > 0.5)).sum() / mask.sum())
+
+
+def timed_spike_stream(n, period, seed, periods=6):
+    """Generating timed spikes (after Gers, Schraudolph & Schmidhuber 2002, GTS).
+
+    The input holds one trigger spike at a random step of the first period;
+    the target is a spike (1) every `period` steps after it, to the end of the
+    stream, and 0 elsewhere, with no further input and no reset: the network
+    must keep the rhythm by itself. A stream is generated right when the output
+    crosses 0.5 exactly at the target spikes (`spike_trains_correct`).
+
+    Returns x (n, steps, 1) and y (n, steps, 1), steps = (periods + 1) × period.
+    """
+    check_positive_int("n", n)
+    if isinstance(period, bool) or not isinstance(period, int) or period < 2:
+        raise ValueError(f"Argument `period` must be an integer >= 2. Received: period={period!r}")
+    check_positive_int("periods", periods)
+    steps = (periods + 1) * period
+    rng = np.random.default_rng(seed)
+    trigger = rng.integers(0, period, size=n)
+    x = np.zeros((n, steps, 1), "float32")
+    x[np.arange(n), trigger, 0] = 1.0
+    offsets = np.arange(steps)[None, :] - trigger[:, None]
+    y = ((offsets > 0) & (offsets % period == 0)).astype("float32")[..., None]
+    return x, y
+
+
+def spike_trains_correct(predictions, y):
+    """Per stream: the output is above 0.5 exactly where a target spike is."""
+    return ((predictions[..., 0] > 0.5) == (y[..., 0] > 0.5)).all(axis=1)
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ diverged, which is a result to report, not an error.
 import dataclasses
 import time
 
+import keras
 import numpy as np
 
 
@@ -26,9 +27,17 @@ class Outcome:
     stopped_by: str  # "solved", "max steps", "time limit" or "diverged"
 
 
-def evaluate(model, x, y, metric):
-    """The test metric: "mse" (regression) or "accuracy" (classes from logits)."""
+def evaluate(model, test_data, metric):
+    """The test metric on `test_data` = (x, y) or (x, y, mask): "mse"
+    (regression), "accuracy" (classes from logits), or a function
+    `metric(predictions, y[, mask])` of the task's own (higher is better)."""
+    x, *targets = test_data
     predictions = model.predict(x, batch_size=500, verbose=0)
+    if not np.isfinite(predictions).all():
+        return float("nan")
+    if callable(metric):
+        return float(metric(predictions, *targets))
+    y = targets[0]
     if metric == "mse":
         return float(np.mean((predictions - y) ** 2))
     return float(np.mean(np.argmax(predictions, axis=-1) == y))
@@ -41,25 +50,29 @@ def reached(value, target, metric):
 
 
 def train_and_evaluate(
-    model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None, time_limit=None
+    model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None, time_limit=None,
+    callbacks=None,
 ):
     """Train `model` for up to `max_steps` steps; `train_chunk(index)` returns the
-    (x, y) arrays of chunk `index`, `eval_every × batch_size` sequences."""
+    (x, y) or (x, y, per-step weights) arrays of chunk `index`, `eval_every ×
+    batch_size` sequences."""
     start = time.perf_counter()
-    x_test, y_test = test_data
-    curve = [(0, evaluate(model, x_test, y_test, metric))]
+    curve = [(0, evaluate(model, test_data, metric))]
     steps, solved_at, out_of_time, diverged = 0, None, False, False
     while steps < max_steps and solved_at is None and not out_of_time and not diverged:
-        x, y = train_chunk(steps // eval_every)
+        x, y, *weights = train_chunk(steps // eval_every)
         chunk_steps = min(eval_every, max_steps - steps)
         n = chunk_steps * batch_size
-        model.fit(x[:n], y[:n], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+        weights = weights[0][:n] if weights else None
+        model.fit(x[:n], y[:n], sample_weight=weights, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+                  callbacks=callbacks)
         steps += chunk_steps
-        value = evaluate(model, x_test, y_test, metric)
+        value = evaluate(model, test_data, metric)
         diverged = not np.isfinite(value)
         curve.append((steps, None if diverged else value))
         if log is not None:
-            log(f"  {model.name} step {steps}: test {metric} {value:.4g} ({time.perf_counter() - start:.0f} s)")
+            name = metric if isinstance(metric, str) else "score"
+            log(f"  {model.name} step {steps}: test {name} {value:.4g} ({time.perf_counter() - start:.0f} s)")
         if reached(value, stop_at, metric):
             solved_at = steps
         out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
@@ -80,3 +93,32 @@ def _stop_reason(solved_at, diverged, steps, max_steps):
     if solved_at is not None:
         return "solved"
     return "max steps" if steps >= max_steps else "time limit"
+
+
+class GradientNorms(keras.callbacks.Callback):
+    """Collects the `grad_norm` of every training step (models.GradientNormModel)."""
+
+    SPIKE = 10.0  # a step whose gradient norm is 10x the run's median counts as a spike
+
+    def __init__(self):
+        super().__init__()
+        self.norms = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.norms.append(float(logs["grad_norm"]))
+
+    def summary(self, every):
+        """Median and max per `every` steps, the run's median, and its spikes (steps from 1)."""
+        norms = np.asarray(self.norms)
+        finite = norms[np.isfinite(norms)]
+        median = float(np.median(finite)) if len(finite) else None
+        spikes = np.flatnonzero(~np.isfinite(norms) | (norms > self.SPIKE * (median or 0.0))) if median else np.arange(len(norms))
+        chunks = [norms[i : i + every] for i in range(0, len(norms), every)]
+        return {
+            "median": median,
+            "max": float(finite.max()) if len(finite) else None,
+            "chunk_median": [float(f"{np.median(c):.4g}") for c in chunks],
+            "chunk_max": [float(f"{c.max():.4g}") for c in chunks],
+            "spikes": len(spikes),
+            "largest": [[int(i) + 1, float(f"{norms[i]:.4g}")] for i in np.argsort(-np.nan_to_num(norms, nan=np.inf))[:5]],
+        }

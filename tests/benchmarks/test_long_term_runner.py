@@ -70,3 +70,68 @@ def test_a_diverged_run_is_a_result_not_an_error():
 )
 def test_mean_std_counts_diverged_seeds_apart(values, expected):
     assert report.mean_std(values) == expected
+
+
+@pytest.mark.parametrize("task", ["reber_next", "copy", "msd", "gts"])
+def test_tasks_answering_at_every_step_run_and_record_a_validation_metric(task, tmp_path):
+    run.main(["--quick", "--tasks", task, "--methods", "lstm", "--max-steps", "50", "--results-dir", str(tmp_path)])
+    (row,) = run.read_rows(tmp_path / f"quick-{task}.jsonl")
+    assert row["steps"] == 50 and len(row["curve"]) == 2
+    assert 0.0 <= row["metric"] <= 1.0 and 0.0 <= row["validation_metric"] <= 1.0
+
+
+def _row(method, lr, seed, validation, metric, steps, optimizer="adam"):
+    return {
+        "task": "copy", "method": method, "setting": 100, "seed": seed, "quick": False, "steps": steps,
+        "config": {"learning_rate": lr, "optimizer": optimizer, "max_steps": 8000, "units": 64, "batch_size": 32},
+        "validation_metric": validation, "metric": metric, "curve": [(0, 0.1), (steps, metric)],
+    }
+
+
+def test_best_learning_rate_is_chosen_on_validation_not_test(tmp_path):
+    rows = [
+        # 1e-3: better on validation, worse on test; 1e-2: one seed diverged (counts as worst).
+        _row("lstm", 1e-3, 0, 0.9, 0.5, 8000), _row("lstm", 1e-3, 1, 0.8, 0.5, 8000),
+        _row("lstm", 1e-2, 0, None, None, 500), _row("lstm", 1e-2, 1, 1.0, 1.0, 500),
+        # Two learning rates that both solve: the one with fewer steps wins the tie.
+        _row("tanh", 1e-3, 0, 1.0, 1.0, 3000), _row("tanh", 3e-3, 0, 1.0, 1.0, 1000),
+    ]
+    (tmp_path / "copy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    lines = {line.split(" | ")[0].strip("| "): line for line in report.best_learning_rates(tmp_path, "copy").splitlines()[2:]}
+    assert "**adam 0.001**" in lines["lstm"] and "0.5 ± 0" in lines["lstm"]
+    assert "**adam 0.003**" in lines["tanh"] and "| 1/1 |" in lines["tanh"]
+
+
+@pytest.mark.parametrize("clip, expected", [("norm", (1.0, None)), ("value", (None, 1.0)), ("none", (None, None))])
+def test_clipping_modes_reach_the_optimizer(clip, expected):
+    from benchmarks.long_term import models
+
+    model = models.build("tanh", 5, 2, 1, 4, 1e-3, 0, clip=clip, jit_compile=False)
+    assert (model.optimizer.global_clipnorm, model.optimizer.clipvalue) == expected
+
+
+def test_logged_gradient_norm_is_the_unclipped_norm_of_the_loss_gradient():
+    import tensorflow as tf
+
+    from benchmarks.long_term import models
+    from benchmarks.long_term.training import GradientNorms
+
+    model = models.build("tanh", 6, 2, 1, 4, 1e-3, 0, clip="norm", clipnorm=1e-3, log_gradients=True, jit_compile=False)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 6, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)  # MSE, averaged over the batch as Keras does
+    expected = float(tf.linalg.global_norm(tape.gradient(loss, model.trainable_variables)))
+    norms = GradientNorms()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[norms])
+    assert norms.norms == [pytest.approx(expected, rel=1e-4)] and expected > 1e-3  # before clipping to 1e-3
+
+
+def test_gradient_norm_summary_counts_spikes_against_the_median():
+    from benchmarks.long_term.training import GradientNorms
+
+    norms = GradientNorms()
+    norms.norms = [1.0] * 8 + [50.0, float("inf")]
+    summary = norms.summary(every=5)
+    assert summary["median"] == 1.0 and summary["spikes"] == 2 and summary["max"] == 50.0
+    assert summary["chunk_median"] == [1.0, 1.0] and summary["largest"][:2] == [[10, float("inf")], [9, 50.0]]

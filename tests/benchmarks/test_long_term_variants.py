@@ -58,3 +58,19 @@ def test_trained_leak_rates_are_trainable_and_skip_delays_follow_the_length():
 def test_variants_stay_out_of_the_suite():
     assert set(models.VARIANTS).isdisjoint(suite.ALL_METHODS)
     assert set(suite.ALL_METHODS) | set(models.VARIANTS) == set(models.METHODS)
+
+
+def test_deep_variants_stack_two_layers_of_half_the_units():
+    for method, cell_class in (("lstm_deep", keras.layers.LSTMCell), ("tanh_deep", keras.layers.SimpleRNNCell)):
+        cells = built(method, units=16).cell.cells
+        assert [type(c) for c in cells] == [cell_class, cell_class] and [c.units for c in cells] == [8, 8]
+
+
+def test_jordan_feeds_back_its_output_and_gru_is_keras_gru():
+    layer = built("jordan", units=6)
+    assert layer.cell.state_size in (6, [6]) and isinstance(built("gru"), keras.layers.GRU)
+    # The Jordan state is the output y_t = g(h_t V + c): the layer's last output is its state.
+    x = np.random.default_rng(0).normal(size=(2, 40, 2)).astype("float32")
+    layer.return_state = True
+    output, state = layer(x)[:2]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(output), keras.ops.convert_to_numpy(state), atol=1e-6)
