@@ -11,7 +11,7 @@ leaky units the leak rate, set how far back a reservoir remembers.
 
 import numpy as np
 
-from rnnzoo.layers import ReservoirCell, RidgeReadout
+from rnnzoo.layers import DeepReservoirCell, ReservoirCell, RidgeReadout
 from rnnzoo.layers.reservoir import NumpyReservoir
 
 WASHOUT = 200
@@ -21,17 +21,19 @@ RIDGE = 1e-8
 INPUT_SCALING = 0.1
 
 
-def delay_capacities(units, spectral_radius, leak_rate, seed, max_delay=None, train_steps=4000, test_steps=2000):
-    """Capacity r²(y_k, u(t − k)) for k = 1 .. max_delay (default 2·units) as a numpy array."""
+def delay_capacities(units, spectral_radius, leak_rate, seed, max_delay=None, train_steps=4000, test_steps=2000, depth=1,
+                     inter_scaling=1.0):
+    """Capacity r²(y_k, u(t − k)) for k = 1 .. max_delay (default 2·units) as a numpy array.
+
+    `depth` > 1 makes it a deep reservoir (Gallicchio et al.'s DeepESN) of `depth`
+    layers of units // depth each, equal units in all, each layer above the first
+    fed the state below with `inter_scaling`; the read-out sees every layer's state.
+    """
     max_delay = 2 * units if max_delay is None else max_delay
-    cell = ReservoirCell(
-        units,
-        spectral_radius=spectral_radius,
-        leak_rate=leak_rate,
-        input_scaling=INPUT_SCALING,
-        input_connectivity=1.0,
-        seed=seed,
-    )
+    reservoir = dict(spectral_radius=spectral_radius, leak_rate=leak_rate, input_scaling=INPUT_SCALING, input_connectivity=1.0,
+                     seed=seed)
+    cell = ReservoirCell(units, **reservoir) if depth == 1 else DeepReservoirCell(
+        units // depth, depth=depth, inter_scaling=inter_scaling, **reservoir)
     steps = WASHOUT + max_delay + train_steps + test_steps
     u = np.random.default_rng(seed + 10_000).uniform(-0.5, 0.5, size=steps)
     states, _ = NumpyReservoir(cell, input_dim=1).run(u[None, :, None])
@@ -58,3 +60,4 @@ def squared_correlations(predictions, targets):
 def memory_capacity(units, spectral_radius, leak_rate, seed, **kwargs):
     """Σ_k r²(y_k, u(t − k)): Jaeger's memory capacity, at most `units`."""
     return float(delay_capacities(units, spectral_radius, leak_rate, seed, **kwargs).sum())
+

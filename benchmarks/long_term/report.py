@@ -234,6 +234,30 @@ def memory_table(results_dir, quick=False):
     return "\n\n".join([table(header, lines), note, machine_note(rows)])
 
 
+def deep_memory_table(results_dir, quick=False):
+    spec = (suite.QUICK if quick else suite.FULL)["deep_memory"]
+    rows = load(results_dir, "deep_memory", quick)
+    by_setting = collections.defaultdict(list)
+    for row in rows:
+        by_setting[(row["depth"], row["inter_scaling"], row["spectral_radius"], row["leak_rate"])].append(row["metric"])
+    columns = [(r, a) for r in spec["spectral_radii"] for a in spec["leak_rates"]]
+    header = ["layers × units", "inter-layer scaling"] + [f"ρ {r:g}, leak rate {a:g}" for r, a in columns]
+    layouts = [(1, None)] + [(d, s) for d in spec["depths"] if d > 1 for s in spec["inter_scalings"]]
+    lines = []
+    for depth, inter in layouts:
+        cells = [mean_std(by_setting[(depth, inter, r, a)]) if by_setting[(depth, inter, r, a)] else "**not measured**"
+                 for r, a in columns]
+        lines.append([f"{depth} × {spec['units'] // depth}", "–" if inter is None else f"{inter:g}"] + cells)
+    note = (
+        f"Memory capacity (as in section 3) of a deep reservoir (`DeepReservoirCell`) with {spec['units']} units in all, "
+        f"every layer's state read out; 1 × {spec['units']} is the shallow reservoir of section 3 with the same seed. "
+        f"Every layer has the same spectral radius and leak rate; layers above the first take the state below through "
+        f"weights scaled by the inter-layer scaling. Command: `python -m benchmarks.long_term.run "
+        f"{'--quick ' if quick else ''}--tasks deep_memory`."
+    )
+    return "\n\n".join([table(header, lines), note, machine_note(rows)])
+
+
 def spectra_table(results_dir, quick=False):
     rows = load(results_dir, "spectra", quick)
     groups = collections.defaultdict(list)
@@ -464,6 +488,7 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         **{name: trained_table(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
         **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
         "memory": memory_table(results_dir),
+        "deep_memory": deep_memory_table(results_dir),
         "spectra": spectra_table(results_dir),
         "gradients": gradients_table(results_dir),
         "gradients-decay": gradient_decay(results_dir),

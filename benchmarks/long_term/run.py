@@ -293,6 +293,29 @@ def memory_rows(spec, quick, selection):
                 yield stamp(row, quick, time.perf_counter() - start)
 
 
+def deep_memory_rows(spec, quick, selection):
+    """Memory capacity of deep reservoirs against a shallow one at equal units (depth 1)."""
+    from benchmarks.long_term.memory_capacity import delay_capacities
+
+    layouts = [(1, None)] + [(depth, inter) for depth in spec["depths"] if depth > 1 for inter in spec["inter_scalings"]]
+    for depth, inter in layouts:
+        for radius in spec["spectral_radii"]:
+            for leak in spec["leak_rates"]:
+                setting = f"depth={depth},rho={radius},a={leak}" + (f",inter={inter}" if inter else "")
+                for seed in spec["seeds"]:
+                    if not selection(method="esn", setting=setting, seed=seed):
+                        continue
+                    start = time.perf_counter()
+                    capacities = delay_capacities(spec["units"], radius, leak, seed, depth=depth, inter_scaling=inter or 1.0)
+                    row = {
+                        "task": "deep_memory", "method": "esn", "setting": setting, "setting_arg": setting, "seed": seed,
+                        "depth": depth, "inter_scaling": inter, "spectral_radius": radius, "leak_rate": leak,
+                        "units": spec["units"], "config": {"units": spec["units"]}, "metric_name": "memory capacity",
+                        "metric": float(capacities.sum()), "capacities": _rounded(capacities),
+                    }
+                    yield stamp(row, quick, time.perf_counter() - start)
+
+
 def spectra_rows(spec, quick, selection):
     from benchmarks.long_term.diagnostics import initial_spectra
 
@@ -440,8 +463,9 @@ def main(argv=None):
             for learning_rate in args.learning_rate or [None]:
                 _run_trained(task, _overridden(spec, args, learning_rate), args, path, done, selection)
         else:
-            generator = {"memory": memory_rows, "spectra": spectra_rows, "gradients": gradient_rows, "saliency": saliency_rows}[task]
-            if args.settings and task == "memory":
+            generator = {"memory": memory_rows, "deep_memory": deep_memory_rows, "spectra": spectra_rows,
+                         "gradients": gradient_rows, "saliency": saliency_rows}[task]
+            if args.settings and task in ("memory", "deep_memory"):
                 selection = _with_settings(selection, args.settings)
             for row in generator(spec, args.quick, selection):
                 if args.force or row_key(row) not in done:

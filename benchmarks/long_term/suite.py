@@ -72,6 +72,9 @@ FULL = {
     ),
     "memory": dict(units=100, spectral_radii=(0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5),
                    leak_rates=(1.0, 0.5, 0.2), seeds=(0, 1, 2)),
+    # Deep reservoirs (Gallicchio et al. 2017) against a shallow one with the same 100 units.
+    "deep_memory": dict(units=100, depths=(2, 4), inter_scalings=(0.1, 1.0), spectral_radii=(0.9, 0.99), leak_rates=(1.0, 0.5),
+                        seeds=(0, 1, 2)),
     "spectra": dict(units=100, seeds=(0, 1, 2)),
     "gradients": dict(length=200, units=100, methods=ALL_METHODS, seeds=(0, 1, 2)),
     "saliency": dict(methods=("tanh", "lstm", "zoo"), units=128, seq_len=100, batch_size=32, learning_rate=2e-3,
@@ -114,6 +117,7 @@ QUICK = {
         learning_rate=3e-3, max_steps=100, eval_every=50, test_size=200,
     ),
     "memory": dict(units=30, spectral_radii=(0.5, 0.9, 1.2), leak_rates=(1.0, 0.3), seeds=(0,)),
+    "deep_memory": dict(units=20, depths=(2,), inter_scalings=(1.0,), spectral_radii=(0.9,), leak_rates=(1.0,), seeds=(0,)),
     "spectra": dict(units=20, seeds=(0,)),
     "gradients": dict(length=50, units=32, methods=ALL_METHODS, seeds=(0,)),
     "saliency": dict(methods=("tanh", "lstm"), units=32, seq_len=50, batch_size=32, learning_rate=2e-3,
@@ -129,4 +133,4 @@ METRIC = {"adding": "mse", "reber": "accuracy", "timing": "accuracy", "digits": 
 SOLVED_AT = {"adding": 0.01, "reber": 0.99, "timing": 0.99, "digits": None,
              "reber_next": 1.0, "copy": 0.99, "msd": 0.99, "gts": 0.99}
 TASKS = ("adding", "reber", "timing", "digits", "reber_next", "copy", "msd", "gts",
-         "memory", "spectra", "gradients", "saliency")
+         "memory", "deep_memory", "spectra", "gradients", "saliency")

@@ -62,3 +62,12 @@ def test_gradient_decay_fit_recovers_a_known_geometric_rate(tmp_path):
                          "config": {"length": 200, "units": 4}, "grad_norms_init": norms})
     (tmp_path / "gradients.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert report.gradient_decay(tmp_path).endswith("fast 0.800, flat 1.000.")
+
+
+def test_deep_reservoir_memory_capacity_at_depth_one_is_the_shallow_one_and_stays_below_the_units():
+    from benchmarks.long_term.memory_capacity import delay_capacities
+
+    shallow = delay_capacities(30, 0.9, 1.0, seed=3, train_steps=1500, test_steps=800)
+    np.testing.assert_allclose(delay_capacities(30, 0.9, 1.0, seed=3, train_steps=1500, test_steps=800, depth=1), shallow)
+    deep = delay_capacities(30, 0.9, 1.0, seed=3, train_steps=1500, test_steps=800, depth=3, inter_scaling=0.5)
+    assert len(deep) == 60 and 0.0 < deep.sum() <= 30 and not np.allclose(deep, shallow)
