@@ -56,6 +56,20 @@ VARIANTS = {
         "leaky tanh RNN, rates 1 → 1/T, trained",
         lambda u, s, T: layers.LeakyRNN(u, leak_rate_range=(1.0 / max(T, 1), 1.0), trainable_leak_rate=True, seed=s),
     ),
+    "leaky_short": (
+        "leaky tanh RNN, rates 1 → 1/10 (no slow units)",
+        lambda u, s, T: layers.LeakyRNN(u, leak_rate_range=(0.1, 1.0), seed=s),
+    ),
+    "leaky_slow": (
+        "leaky tanh RNN, rates 1/10 → 1/T (all units slow)",
+        lambda u, s, T: layers.LeakyRNN(u, leak_rate_range=(1.0 / max(T, 10), 0.1), seed=s),
+    ),
+    "skip_half": ("tanh RNN + skip connection (delays 1, T/2)", lambda u, s, T: layers.SkipRNN(u, delays=[1, max(2, T // 2)], seed=s)),
+    # Clockwork-style time scales (Koutník et al. 2014) as skip delays: 1, 2, 4, 8, ... below T.
+    "skip_pow2": (
+        "tanh RNN + skip connections (delays 1, 2, 4, 8, … < T)",
+        lambda u, s, T: layers.SkipRNN(u, delays=[2**k for k in range(16) if 2**k < max(T, 2)], seed=s),
+    ),
     "skip_quarter": ("tanh RNN + skip connection (delays 1, T/4)", lambda u, s, T: layers.SkipRNN(u, delays=[1, max(2, T // 4)], seed=s)),
     # Ablations the notes imply: gates of another kind, output feedback instead of state feedback, and depth.
     "gru": ("GRU (keras)", lambda u, s, T: keras.layers.GRU(u, seed=s)),

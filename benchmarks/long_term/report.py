@@ -204,6 +204,31 @@ def best_learning_rates(results_dir, task, quick=False):
     return table(header, lines)
 
 
+def clipping_table(results_dir, task="adding"):
+    """The clipping ablation: rows run with --log-gradients, per method, setting and clipping mode."""
+    rows = [r for r in load(results_dir, task) if r["config"].get("log_gradients")]
+    groups = collections.defaultdict(list)
+    for row in rows:
+        config = row["config"]
+        groups[(row["method"], str(row["setting"]), config.get("clip", "norm"), config.get("optimizer", "adam"),
+                config["learning_rate"], config["max_steps"])].append(row)
+    lines = []
+    for (method, setting, clip, optimizer, lr, max_steps), group in sorted(groups.items()):
+        norms = [r["gradient_norms"] for r in group]
+        solved = sum(_solved(task, r["metric"]) for r in group)
+        lines.append([
+            method, setting, {"norm": "by global norm", "value": "elementwise", "none": "none"}[clip], f"{optimizer} {lr:g}",
+            max_steps, len(group), mean_std([r["metric"] for r in group]), f"{solved}/{len(group)}",
+            mean_std([n["median"] for n in norms]), mean_std([n["max"] for n in norms]),
+            " / ".join(str(n["spikes"]) for n in norms),
+        ])
+    if not lines:
+        return "**not measured**"
+    header = ["method", "setting", "clipping (threshold 1)", "optimizer", "steps", "seeds", f"test {suite.METRIC[task]}",
+              "solved", "median gradient norm", "largest gradient norm", "spikes (> 10 × median) per seed"]
+    return "\n\n".join([table(header, lines), machine_note(rows)])
+
+
 def _validation_value(row, lower_is_better):
     """A diverged run (None) counts as the worst possible result."""
     value = row["validation_metric"]
@@ -489,6 +514,7 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
         "memory": memory_table(results_dir),
         "deep_memory": deep_memory_table(results_dir),
+        "clipping": clipping_table(results_dir),
         "spectra": spectra_table(results_dir),
         "gradients": gradients_table(results_dir),
         "gradients-decay": gradient_decay(results_dir),

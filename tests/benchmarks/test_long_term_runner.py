@@ -135,3 +135,21 @@ def test_gradient_norm_summary_counts_spikes_against_the_median():
     summary = norms.summary(every=5)
     assert summary["median"] == 1.0 and summary["spikes"] == 2 and summary["max"] == 50.0
     assert summary["chunk_median"] == [1.0, 1.0] and summary["largest"][:2] == [[10, float("inf")], [9, 50.0]]
+
+
+def test_clipping_table_lists_each_mode_with_its_gradient_spikes(tmp_path):
+    def row(clip, seed, metric, spikes):
+        return {
+            "task": "adding", "method": "tanh", "setting": 100, "seed": seed, "quick": False, "metric": metric,
+            "config": {"learning_rate": 1e-3, "max_steps": 3000, "units": 100, "batch_size": 32, "clip": clip,
+                       "log_gradients": True},
+            "gradient_norms": {"median": 0.5, "max": 40.0, "spikes": spikes},
+            "machine": "m", "versions": "v", "load_average_1min": 1.0,
+        }
+
+    rows = [row("none", 0, 0.2, 9), row("none", 1, 0.1, 3), row("norm", 0, 0.005, 1)]
+    rows.append(dict(row("norm", 1, 0.3, 0), config={"learning_rate": 1e-3, "max_steps": 3000, "units": 100, "batch_size": 32}))
+    (tmp_path / "adding.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    lines = report.clipping_table(tmp_path).splitlines()[2:4]
+    assert lines[0].startswith("| tanh | 100 | none |") and "| 0/2 |" in lines[0] and "| 9 / 3 |" in lines[0]
+    assert lines[1].startswith("| tanh | 100 | by global norm |") and "| 1/1 |" in lines[1]  # rows without a log stay out

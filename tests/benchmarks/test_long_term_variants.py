@@ -53,6 +53,15 @@ def test_trained_leak_rates_are_trainable_and_skip_delays_follow_the_length():
     assert len(built("leaky_trained").trainable_weights) > len(built("leaky").trainable_weights)
     assert list(built("skip_quarter", length=100).cell.delays) == [1, 25]
     assert list(built("skip_pow4", length=100).cell.delays) == [1, 4, 16, 64]
+    assert list(built("skip_half", length=100).cell.delays) == [1, 50]
+    assert list(built("skip_pow2", length=100).cell.delays) == [1, 2, 4, 8, 16, 32, 64]
+
+
+@pytest.mark.parametrize("method, low, high", [("leaky", 1 / 100, 1.0), ("leaky_short", 0.1, 1.0), ("leaky_slow", 1 / 100, 0.1)])
+def test_leak_rate_ranges(method, low, high):
+    layer = built(method, units=50, length=100)
+    rates = keras.ops.convert_to_numpy(layer.cell.alpha)  # the built weight "leak_rate"
+    assert rates.shape == (50,) and rates.min() == pytest.approx(low, rel=1e-3) and rates.max() == pytest.approx(high, rel=1e-3)
 
 
 def test_variants_stay_out_of_the_suite():
