@@ -1,8 +1,9 @@
 """The recurrent layers under test, at equal hidden size, behind one `build`.
 
 Each method is one recurrent layer followed by a Dense read-out of its last
-state; all of them are trained by Adam (or SGD with momentum, or RMSProp) with
-gradient clipping by global norm.
+state (or of every step's state, for tasks that answer at every step); all of
+them are trained by Adam (or SGD with momentum, or RMSProp) with gradient
+clipping by global norm (or elementwise, or none: `CLIPPING`).
 """
 
 import keras

@@ -112,7 +112,8 @@ class GradientNorms(keras.callbacks.Callback):
         norms = np.asarray(self.norms)
         finite = norms[np.isfinite(norms)]
         median = float(np.median(finite)) if len(finite) else None
-        spikes = np.flatnonzero(~np.isfinite(norms) | (norms > self.SPIKE * (median or 0.0))) if median else np.arange(len(norms))
+        # Every step is a spike when no step had a finite norm.
+        spikes = np.arange(len(norms)) if median is None else np.flatnonzero(~np.isfinite(norms) | (norms > self.SPIKE * median))
         chunks = [norms[i : i + every] for i in range(0, len(norms), every)]
         return {
             "median": median,
