@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import datetime
 import functools
+import hashlib
 import json
 import os
 import platform
@@ -202,10 +203,12 @@ def task_data(task, setting, seed, config):
 GRADIENT_SEQUENCES = 16
 
 
-def trained_row(task, method, setting, seed, config, quick, time_limit=None):
+def trained_row(task, method, setting, seed, config, quick, time_limit=None, checkpoint_dir=None):
+    """Train one row and return it; None when a checkpointed row stopped at its
+    time limit (its state is on disk, and the same command resumes it)."""
     from benchmarks.long_term import models, suite
     from benchmarks.long_term.diagnostics import state_gradient_norms
-    from benchmarks.long_term.training import GradientNorms, evaluate, train_and_evaluate
+    from benchmarks.long_term.training import Checkpoint, GradientNorms, evaluate, train_and_evaluate
 
     start = time.perf_counter()
     data = task_data(task, setting, seed, config)
@@ -220,11 +223,17 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None):
     radius_init = _recurrent_radius(model.layers[0])
     grads_init = state_gradient_norms(model.layers[0], probe, seed=seed) if task == "adding" else None
     score = data.score or suite.METRIC[task]
+    checkpoint = None if checkpoint_dir is None else Checkpoint(
+        Path(checkpoint_dir) / checkpoint_name(task, method, setting, seed, quick, config))
     outcome = train_and_evaluate(
         model, data.train_chunk, data.test, score, config.batch_size, config.max_steps, config.eval_every,
         stop_at=suite.STOP_AT[task], log=functools.partial(print, flush=True), time_limit=time_limit,
-        callbacks=[gradient_norms] if gradient_norms else None,
+        callbacks=[gradient_norms] if gradient_norms else None, checkpoint=checkpoint,
     )
+    if checkpoint is not None and outcome.stopped_by == "time limit":
+        print(f"{task} {method} {setting} seed {seed}: stopped at step {outcome.steps} by the time limit; "
+              f"state saved in {checkpoint.directory}, the same command resumes it", flush=True)
+        return None
     default = (suite.QUICK if quick else suite.FULL)[task]
     overrides = " ".join(
         f"--{name.replace('_', '-')} {getattr(config, name):g}"
@@ -251,7 +260,18 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None):
         row["grad_norms_trained"] = None if diverged else _rounded(state_gradient_norms(model.layers[0], probe, seed=seed))
     if radius_init is not None:
         row["recurrent_radius"] = {"init": radius_init, "trained": None if diverged else _recurrent_radius(model.layers[0])}
-    return stamp(row, quick, time.perf_counter() - start)
+    row = stamp(row, quick, time.perf_counter() - start)
+    if checkpoint is not None:  # wall_s counts this session's part; train_s every session's training
+        checkpoint.remove()
+    return row
+
+
+def checkpoint_name(task, method, setting, seed, quick, config):
+    """A folder name for one row's checkpoint: readable, and unique per row key."""
+    config_key = dataclasses.asdict(config) | {"settings": None, "methods": None, "seeds": None}
+    key = row_key({"task": task, "method": method, "setting": setting, "seed": seed, "quick": quick, "config": config_key})
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
+    return f"{'quick-' if quick else ''}{task}-{method}-{setting}-seed{seed}-{digest}"
 
 
 def _recurrent_radius(layer):
@@ -431,6 +451,9 @@ def parse_args(argv=None):
     parser.add_argument("--clip", choices=("norm", "value", "none"),
                         help="gradient clipping: by global norm (default), elementwise, or none (a new row)")
     parser.add_argument("--log-gradients", action="store_true", help="record every step's gradient norm (a new row)")
+    parser.add_argument("--checkpoint-dir",
+                        help="save each row's training state here at every evaluation and resume from it: with "
+                             "--time-limit, a long row spans sessions (keep it out of git)")
     return parser.parse_args(argv)
 
 
@@ -515,9 +538,10 @@ def _run_trained(task, spec, args, path, done, selection):
                 if key in done and not args.force:
                     print(f"skip {task} {method} {setting} seed {seed}: already in {path}", flush=True)
                     continue
-                row = trained_row(task, method, setting, seed, spec, args.quick, args.time_limit)
-                append_row(path, row)
-                _report(row)
+                row = trained_row(task, method, setting, seed, spec, args.quick, args.time_limit, args.checkpoint_dir)
+                if row is not None:
+                    append_row(path, row)
+                    _report(row)
 
 
 def _report(row):

@@ -10,7 +10,11 @@ diverged, which is a result to report, not an error.
 """
 
 import dataclasses
+import json
+import os
+import shutil
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -51,14 +55,29 @@ def reached(value, target, metric):
 
 def train_and_evaluate(
     model, train_chunk, test_data, metric, batch_size, max_steps, eval_every, stop_at=None, log=None, time_limit=None,
-    callbacks=None,
+    callbacks=None, checkpoint=None,
 ):
     """Train `model` for up to `max_steps` steps; `train_chunk(index)` returns the
     (x, y) or (x, y, per-step weights) arrays of chunk `index`, `eval_every ×
-    batch_size` sequences."""
+    batch_size` sequences.
+
+    With a `checkpoint` (a `Checkpoint`), the state after every evaluation is
+    saved, and a run that finds one resumes from it: chunks depend only on
+    their index, so a resumed run sees the batches an unbroken one would.
+    `time_limit` counts this call's seconds; `Outcome.seconds` all of them."""
     start = time.perf_counter()
-    curve = [(0, evaluate(model, test_data, metric))]
-    steps, solved_at, out_of_time, diverged = 0, None, False, False
+    norms = [c for c in callbacks or () if isinstance(c, GradientNorms)]
+    state = checkpoint.restore(model) if checkpoint is not None else None
+    if state is None:
+        curve, steps, solved_at, earlier = [(0, evaluate(model, test_data, metric))], 0, None, 0.0
+    else:
+        curve = [tuple(point) for point in state["curve"]]
+        steps, solved_at, earlier = state["steps"], state["steps_to_solve"], state["seconds"]
+        for callback in norms:
+            callback.norms = list(state["grad_norms"])
+        if log is not None:
+            log(f"  {model.name} resumed at step {steps} from {checkpoint.directory}")
+    out_of_time, diverged = False, False
     while steps < max_steps and solved_at is None and not out_of_time and not diverged:
         x, y, *weights = train_chunk(steps // eval_every)
         chunk_steps = min(eval_every, max_steps - steps)
@@ -76,13 +95,19 @@ def train_and_evaluate(
         if reached(value, stop_at, metric):
             solved_at = steps
         out_of_time = time_limit is not None and time.perf_counter() - start > time_limit
+        if checkpoint is not None and not diverged:
+            checkpoint.save(model, {
+                "steps": steps, "curve": curve, "steps_to_solve": solved_at,
+                "seconds": earlier + time.perf_counter() - start,
+                "grad_norms": norms[0].norms if norms else [],
+            })
     return Outcome(
         metric=curve[-1][1],
         steps=steps,
         sequences=steps * batch_size,
         curve=curve,
         steps_to_solve=solved_at,
-        seconds=time.perf_counter() - start,
+        seconds=earlier + time.perf_counter() - start,
         stopped_by=_stop_reason(solved_at, diverged, steps, max_steps),
     )
 
@@ -93,6 +118,40 @@ def _stop_reason(solved_at, diverged, steps, max_steps):
     if solved_at is not None:
         return "solved"
     return "max steps" if steps >= max_steps else "time limit"
+
+
+class Checkpoint:
+    """One row's training state on disk: weights, optimizer slots and progress.
+
+    Written to a fresh folder and renamed over the old one, so a run killed
+    while saving leaves the previous checkpoint whole."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+
+    def save(self, model, state):
+        partial = self.directory.with_name(self.directory.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        model.save_weights(partial / "model.weights.h5")  # the optimizer's slots and step count too
+        (partial / "state.json").write_text(json.dumps(state))
+        old = self.directory.with_name(self.directory.name + ".old")
+        if self.directory.exists():
+            os.replace(self.directory, old)
+        os.replace(partial, self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def restore(self, model):
+        """Load the saved state into `model` (built and compiled as when it was
+        saved) and return the progress, or None when there is no checkpoint."""
+        if not (self.directory / "state.json").exists():
+            return None
+        model.optimizer.build(model.trainable_variables)  # else Keras skips the saved optimizer variables
+        model.load_weights(self.directory / "model.weights.h5")
+        return json.loads((self.directory / "state.json").read_text())
+
+    def remove(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class GradientNorms(keras.callbacks.Callback):

@@ -153,3 +153,23 @@ def test_clipping_table_lists_each_mode_with_its_gradient_spikes(tmp_path):
     lines = report.clipping_table(tmp_path).splitlines()[2:4]
     assert lines[0].startswith("| tanh | 100 | none |") and "| 0/2 |" in lines[0] and "| 9 / 3 |" in lines[0]
     assert lines[1].startswith("| tanh | 100 | by global norm |") and "| 1/1 |" in lines[1]  # rows without a log stay out
+
+
+def test_a_checkpointed_row_stopped_by_its_time_limit_resumes_to_the_unbroken_result(tmp_path):
+    import dataclasses
+
+    from benchmarks.long_term import suite
+
+    spec = dataclasses.replace(suite.QUICK["adding"], max_steps=30, eval_every=10, test_size=64)
+    checkpoints = tmp_path / "checkpoints"
+    # A time limit of 0 s stops after the first evaluation: no row, a checkpoint on disk.
+    assert run.trained_row("adding", "lstm", 20, 0, spec, True, time_limit=0, checkpoint_dir=checkpoints) is None
+    (saved,) = checkpoints.iterdir()
+    assert json.loads((saved / "state.json").read_text())["steps"] == 10
+    resumed = run.trained_row("adding", "lstm", 20, 0, spec, True, checkpoint_dir=checkpoints)
+    reference = run.trained_row("adding", "lstm", 20, 0, spec, True)
+    assert list(checkpoints.iterdir()) == []  # a finished row leaves no checkpoint behind
+    assert [s for s, _ in resumed["curve"]] == [s for s, _ in reference["curve"]] == [0, 10, 20, 30]
+    # The same batches and optimizer state: the curves agree up to float noise, not just in length.
+    np.testing.assert_allclose([v for _, v in resumed["curve"]], [v for _, v in reference["curve"]], rtol=1e-4)
+    assert resumed["curve"][-1][1] < resumed["curve"][0][1]  # and it did train
