@@ -174,8 +174,16 @@ def _transcribe(args):
     model_entry = entry(args.name)
     if model_entry.get("task") != "speech-recognition":
         raise ValueError(f"{args.name!r} is not a speech-recognition model")
+    beam = args.beam
+    if args.lm:  # the entry's character language model, its weights chosen on validation speech
+        import dataclasses
+
+        from rnnzoo.applications.speech_ctc.lm import LanguageModelSearch
+
+        beam = LanguageModelSearch.from_zoo(args.name)
+        beam = dataclasses.replace(beam, beam=args.beam) if args.beam else beam
     model = load(args.name, weights=args.weights or True)
-    text, notes = transcribe_file(model, args.file, model_entry["config"], beam=args.beam)
+    text, notes = transcribe_file(model, args.file, model_entry["config"], beam=beam)
     for note in notes:
         print(f"rnnzoo: note: {note}", file=sys.stderr)
     print(text)
@@ -295,6 +303,8 @@ def build_parser():
                             help="zoo model (default english-ctc; spoken-digits-ctc reads digit strings)")
     transcribe.add_argument("--beam", type=int, default=None, help="beam-search width (default: greedy decoding)")
     transcribe.add_argument("--weights", default=None, help="a local .weights.h5 file instead of the zoo's")
+    transcribe.add_argument("--lm", action="store_true",
+                            help="beam search with the model's character language model (english-ctc; --beam sets its width)")
     transcribe.set_defaults(run=_transcribe)
 
     caption = commands.add_parser("caption", help="caption an image (PNG, JPEG, BMP, GIF), or --demo on a generated scene")

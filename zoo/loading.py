@@ -39,11 +39,16 @@ def entry(name):
 
 @functools.lru_cache(maxsize=None)
 def _bundled_json(file, expected_sha256):
+    return tuple(json.loads(bundled_file(file, expected_sha256).read_text(encoding="utf-8")))
+
+
+def bundled_file(file, expected_sha256):
+    """The path of a file bundled beside the weights (a vocabulary, a language model's text), checked against its sha256."""
     path = WEIGHTS_DIR / file
     if not path.is_file():
         raise FileNotFoundError(f"Zoo file not found: {path}")
     _check_sha256(path, expected_sha256, "the registry's")
-    return tuple(json.loads(path.read_text(encoding="utf-8")))
+    return path
 
 
 def _check_sha256(path, expected, whose):

@@ -187,6 +187,14 @@ def read_transcribed_folder(folder, transcripts_csv=None, alphabet=ALPHABET, sam
     return audios, transcripts, sources
 
 
+def hold_out(count, seed):
+    """(held, kept) indices: a random tenth of `count` recordings (at least one) to validate on, drawn
+    with `seed`; a single recording is all kept. The training script and the language model's text agree on it."""
+    order = np.random.default_rng(seed).permutation(count)
+    cut = max(1, count // 10) if count > 1 else 0
+    return order[:cut], order[cut:]
+
+
 # ---------------------------------------------------------------- real English speech, for evaluation
 POCKETSPHINX_DATA = Path("/usr/share/pocketsphinx/test/data")  # Debian's pocketsphinx-testdata
 

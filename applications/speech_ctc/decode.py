@@ -36,9 +36,13 @@ def decode_logits(logits, lengths, alphabet=ALPHABET, beam=None):
 
     beam: None or 1 for greedy decoding (best class per frame, repeats merged,
     blanks dropped); a width > 1 for CTC beam search over label prefixes
-    (`tf.nn.ctc_beam_search_decoder` through `keras.ops.ctc_decode`).
+    (`tf.nn.ctc_beam_search_decoder` through `keras.ops.ctc_decode`); a
+    `lm.LanguageModelSearch` for prefix beam search weighed by a language model.
     """
     lengths = np.asarray(lengths, dtype="int32")
+    if callable(beam):
+        log_probs = np.asarray(ops.log_softmax(ops.cast(logits, "float32"), axis=-1), dtype="float64")
+        return [beam(row[:length], alphabet) for row, length in zip(log_probs, lengths)]
     if beam is None or beam <= 1:
         decoded, _ = ops.ctc_decode(logits, lengths, strategy="greedy", mask_index=0)
     else:

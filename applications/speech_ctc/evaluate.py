@@ -2,6 +2,7 @@
 
     python -m rnnzoo.applications.speech_ctc.evaluate                       # the zoo's spoken-digits-ctc
     python -m rnnzoo.applications.speech_ctc.evaluate --model english-ctc   # real English speech
+    python -m rnnzoo.applications.speech_ctc.evaluate --model english-ctc --lm   # and with its language model
     python -m rnnzoo.applications.speech_ctc.evaluate --weights my.weights.h5
 
 Digit test sets, both built from FSDD's test takes (0-4) with a fixed seed:
@@ -24,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from rnnzoo.applications.common.arguments import positive_int  # noqa: E402
 from rnnzoo.applications.speech_ctc import data  # noqa: E402
 from rnnzoo.applications.speech_ctc.decode import transcribe_audio, transcribe_dataset  # noqa: E402
+from rnnzoo.applications.speech_ctc.lm import LanguageModelSearch  # noqa: E402
 from rnnzoo.applications.speech_ctc.text import ALPHABET, cer, wer  # noqa: E402
 
 TEST_SEED = 2026
@@ -60,9 +62,10 @@ def real_sets(names, utterances=100, seed=TEST_SEED):
     return {name: readers[name]() for name in names}
 
 
-def evaluate_real(model, config, sets, beam=BEAM, samples=3):
-    """{set: {"greedy"|"beam": {"wer", "cer"}, "seconds", "real_time_factor"}} and a few
-    (said, read) pairs per set, each clip transcribed alone (long ones cut at pauses)."""
+def evaluate_real(model, config, sets, beam=BEAM, samples=3, search=None):
+    """{set: {"greedy"|"beam"[|"lm"]: {"wer", "cer"}, "seconds", "real_time_factor"[, "real_time_factor_lm"]}}
+    and a few (said, read) pairs per set, each clip transcribed alone (long ones cut at pauses);
+    `search` (an lm.LanguageModelSearch) adds the language model's decoding, and the pairs are its own."""
     alphabet, rate = config.get("alphabet", ALPHABET), config.get("sample_rate", 8000)
     results, pairs = {}, {}
     for name, (audios, references) in sets.items():
@@ -74,6 +77,12 @@ def evaluate_real(model, config, sets, beam=BEAM, samples=3):
         results[name] = {"greedy": dict(wer=wer(references, greedy), cer=cer(references, greedy)),
                          "beam": dict(wer=wer(references, beamed), cer=cer(references, beamed)),
                          "clips": len(audios), "seconds": round(seconds, 1), "real_time_factor": compute / seconds}
+        if search is not None:
+            started = time.perf_counter()  # the network again, then the search: what `transcribe --lm` costs
+            with_lm = [transcribe_audio(model, a, alphabet, search, rate) for a in audios]
+            results[name]["lm"] = dict(wer=wer(references, with_lm), cer=cer(references, with_lm))
+            results[name]["real_time_factor_lm"] = (time.perf_counter() - started) / seconds
+            beamed = with_lm
         pairs[name] = list(zip(references, beamed))[:samples]
     return results, pairs
 
@@ -87,6 +96,8 @@ def main(argv=None):
     parser.add_argument("--long-utterances", type=positive_int, default=200, help="8-10 digit test utterances")
     parser.add_argument("--seed", type=int, default=TEST_SEED)
     parser.add_argument("--beam", type=positive_int, default=BEAM)
+    parser.add_argument("--lm", action="store_true",
+                        help="also decode with the model's character language model (english-ctc: its entry's weights)")
     args = parser.parse_args(argv)
 
     from rnnzoo.zoo.loading import entry, load
@@ -94,11 +105,16 @@ def main(argv=None):
     model = load(args.name, weights=args.weights or True)
     test_sets = entry(args.name).get("test_sets")
     if test_sets:
-        results, samples = evaluate_real(model, entry(args.name)["config"], real_sets(test_sets, args.utterances), args.beam)
+        search = LanguageModelSearch.from_zoo(args.name) if args.lm else None
+        results, samples = evaluate_real(model, entry(args.name)["config"], real_sets(test_sets, args.utterances), args.beam,
+                                         search=search)
         for name, result in results.items():
-            print(f"{name:<13} {result['clips']} clips, {result['seconds']} s, real-time factor {result['real_time_factor']:.3f}")
-            for decoder in ("greedy", "beam"):
-                label = decoder if decoder == "greedy" else f"beam {args.beam}"
+            print(f"{name:<13} {result['clips']} clips, {result['seconds']} s, real-time factor {result['real_time_factor']:.3f}"
+                  + (f" (with the LM {result['real_time_factor_lm']:.3f})" if search else ""))
+            labels = {"greedy": "greedy", "beam": f"beam {args.beam}"}
+            if search:
+                labels["lm"] = f"beam {search.beam} + LM (alpha {search.alpha}, beta {search.beta})"
+            for decoder, label in labels.items():
                 print(f"    {label:<7} WER {result[decoder]['wer']:.2%}  CER {result[decoder]['cer']:.2%}")
             for said, read in samples[name]:
                 print(f"    said {said!r}\n    read {read!r}")

@@ -106,9 +106,7 @@ def recorded_data(args):
     else:
         split = args.tfds_split or ("train" if args.tfds == "speech_commands" else "train_clean100")
         audios, transcripts, sources = data.read_tfds(args.tfds, split, limit=200 if args.smoke else None)
-    order = np.random.default_rng(args.seed).permutation(len(audios))
-    cut = max(1, len(order) // 10) if len(order) > 1 else 0
-    held, kept = order[:cut], order[cut:]
+    held, kept = data.hold_out(len(audios), args.seed)
     pick = lambda items, ids: [items[i] for i in ids]  # noqa: E731
     train_ds = data.fixed_batches(
         pick(audios, kept), pick(transcripts, kept), args.batch_size, sources=pick(sources, kept), shuffle_seed=args.seed

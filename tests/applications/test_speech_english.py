@@ -57,5 +57,10 @@ def test_english_evaluation_reports_rates_and_real_time_factor_per_set():
     for decoder in ("greedy", "beam"):
         assert 0.0 <= result[decoder]["cer"] and 0.0 <= result[decoder]["wer"]
     assert [said for said, _ in pairs["made"]] == ["one two", "three"]
+    from rnnzoo.applications.speech_ctc.lm import CharNgramLM, LanguageModelSearch
+
+    search = LanguageModelSearch(CharNgramLM.from_lines(["one two", "three"], order=3), alpha=0.5, beta=1.0, beam=4)
+    results, pairs = evaluate.evaluate_real(model, {"sample_rate": 8000}, sets, beam=4, search=search)
+    assert 0.0 <= results["made"]["lm"]["cer"] and results["made"]["real_time_factor_lm"] > 0
     with pytest.raises(ValueError, match="Unknown test set 'timit'"):
         evaluate.real_sets(["timit"])

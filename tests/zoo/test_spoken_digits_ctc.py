@@ -104,6 +104,7 @@ def test_empty_and_silent_recordings_give_an_empty_transcript(tmp_path, capsys, 
         (b"not a wav file", [], "noise.wav"),
         (None, [], "not found"),
         (b"", ["--beam", "0"], "--beam"),
+        (b"", ["--model", "spoken-digits-ctc", "--lm"], "has no language model"),
     ],
 )
 def test_transcribe_refuses_bad_input_in_one_line(tmp_path, capsys, content, flags, message):
