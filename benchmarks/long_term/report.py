@@ -169,7 +169,7 @@ def best_learning_rates(results_dir, task, quick=False):
     """Each (method, setting) at its own best learning rate: among the learning rates and
     optimizers run for it (the same budget and units), the one with the best mean
     validation metric over its seeds (ties: fewer steps), then its test figures.
-    Rows without a validation metric (older rows, the digits) do not take part."""
+    Rows without a validation metric (older rows) do not take part."""
     rows = [r for r in load(results_dir, task, quick) if r.get("validation_metric", "absent") != "absent"]
     lower_is_better = suite.METRIC[task] == "mse"
     candidates = collections.defaultdict(dict)
@@ -191,16 +191,19 @@ def best_learning_rates(results_dir, task, quick=False):
             f"{o} {l:g}: {np.mean([_validation_value(r, lower_is_better) for r in g]):.3g} ({len(g)})"
             for (o, l), g in sorted(trials.items())
         )
-        solved = [r for r in group if _solved(task, r["metric"])]
-        lines.append([
-            method, setting, f"{max_steps}, {units}", tried, f"**{optimizer} {lr:g}**", len(group),
-            mean_std([r["metric"] for r in group]), f"{len(solved)}/{len(group)}",
-            mean_std([_first_solved_step(task, r) * r["config"]["batch_size"] for r in solved]) if solved else "–",
-        ])
+        line = [method, setting, f"{max_steps}, {units}", tried, f"**{optimizer} {lr:g}**", len(group),
+                mean_std([r["metric"] for r in group])]
+        if suite.SOLVED_AT[task] is not None:  # the digits have no solved level: accuracy is the figure
+            solved = [r for r in group if _solved(task, r["metric"])]
+            line += [f"{len(solved)}/{len(group)}",
+                     mean_std([_first_solved_step(task, r) * r["config"]["batch_size"] for r in solved]) if solved else "–"]
+        lines.append(line)
     if not lines:
         return "**not measured**"
     header = ["method", "setting", "max steps, units", f"tried: mean validation {suite.METRIC[task]} (seeds)",
-              "chosen", "seeds", f"test {suite.METRIC[task]}", "solved", "sequences until solved"]
+              "chosen", "seeds", f"test {suite.METRIC[task]}"]
+    if suite.SOLVED_AT[task] is not None:
+        header += ["solved", "sequences until solved"]
     return table(header, lines)
 
 
@@ -511,7 +514,7 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         "timing": trained_table(results_dir, "timing"),
         "digits": trained_table(results_dir, "digits"),
         **{name: trained_table(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
-        **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
+        **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts", "digits")},
         "memory": memory_table(results_dir),
         "deep_memory": deep_memory_table(results_dir),
         "clipping": clipping_table(results_dir),

@@ -43,6 +43,7 @@ def row_key(row):
         config.setdefault("optimizer", "adam")
         config.setdefault("clip", "norm")
         config.setdefault("log_gradients", False)
+        config.setdefault("validation_takes", [])  # and before the digits had a validation split
     return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(config, sort_keys=True))
 
 
@@ -124,18 +125,18 @@ VALIDATION_SEED = TEST_SEED + 1  # and one validation set, on which a learning r
 
 
 @functools.cache
-def _digits(frames):
+def _digits(frames, validation_takes):
     from rnnzoo.applications.common.data import data_path
     from benchmarks.long_term.tasks import spoken_digits
 
-    return spoken_digits(data_path("fsdd", "recordings"), frames=frames)
+    return spoken_digits(data_path("fsdd", "recordings"), frames=frames, validation_takes=validation_takes)
 
 
 @dataclasses.dataclass
 class TaskData:
     train_chunk: object  # chunk index -> (x, y) or (x, y, per-step weights)
     test: tuple  # (x, y) or (x, y, mask)
-    validation: tuple | None  # the same, drawn apart from test (None: the digits have no validation split)
+    validation: tuple | None  # the same, drawn apart from test (the digits: held-out takes; None without them)
     features: int
     outputs: int
     loss: str
@@ -184,7 +185,7 @@ def task_data(task, setting, seed, config):
         score = lambda p, y: tasks.spike_trains_correct(p, y).mean()  # noqa: E731
         return _generated(make, chunk, seed, test_size, features=1, outputs=1, loss="mse", score=score, sequence_output=True)
     if task == "digits":
-        (x_train, y_train), (x_test, y_test) = _digits(setting)
+        (x_train, y_train), *validation, (x_test, y_test) = _digits(setting, tuple(config.validation_takes))
 
         def train_chunk(i):
             # Shuffled passes over the training set, as many as the chunk needs.
@@ -193,7 +194,8 @@ def task_data(task, setting, seed, config):
             order = np.concatenate([rng.permutation(len(x_train)) for _ in range(passes)])[:chunk]
             return x_train[order], y_train[order]
 
-        return TaskData(train_chunk, (x_test[:test_size], y_test[:test_size]), None, x_train.shape[-1], 10, classes)
+        return TaskData(train_chunk, (x_test[:test_size], y_test[:test_size]), validation[0] if validation else None,
+                        x_train.shape[-1], 10, classes)
     raise ValueError(f"Unknown trained task {task!r}")
 
 

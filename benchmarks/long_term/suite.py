@@ -30,6 +30,7 @@ class Trained:
     optimizer: str = "adam"
     clip: str = "norm"  # models.CLIPPING: by global norm, elementwise ("value"), or "none", at `clipnorm`
     log_gradients: bool = False  # record the gradient norm of every step (models.GradientNormModel)
+    validation_takes: tuple = ()  # digits: FSDD takes held out of training, the validation set learning rates are chosen on
 
 
 FULL = {
@@ -47,7 +48,7 @@ FULL = {
     ),
     "digits": Trained(
         settings=(100,), methods=("tanh", "irnn", "lstm", "peephole"), seeds=(0, 1, 2), units=64, batch_size=32,
-        learning_rate=1e-3, max_steps=2100, eval_every=210,
+        learning_rate=1e-3, max_steps=2100, eval_every=210, validation_takes=(5, 6, 7, 8, 9),
     ),
     # The tasks as the papers ran them (issue "long-term benchmarks, second pass"): an answer at every step.
     # Next-symbol embedded Reber, ten seeds, solved by the 1997 criterion (every string of the test set right).

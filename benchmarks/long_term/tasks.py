@@ -321,15 +321,17 @@ def log_band_energies(signal, frames, bands=FSDD_BANDS):
     return out
 
 
-def spoken_digits(recordings_dir, frames=100):
-    """Free Spoken Digit Dataset as sequences of frames: ((x_train, y_train), (x_test, y_test)).
+def spoken_digits(recordings_dir, frames=100, validation_takes=()):
+    """Free Spoken Digit Dataset as sequences of frames: ((x_train, y_train), (x_test, y_test)),
+    with ((x_validation, y_validation)) between them when `validation_takes` is given.
 
     Each recording becomes `frames` steps (10 ms each, so 1 s) of 20 log band
     energies; shorter recordings are followed by silence, so the last state
     must carry the word across up to ~0.6 s of it, a long-term dependency of
     up to ~60 steps. Features are standardised with the training set's mean and
     standard deviation. The split is the dataset's own: takes 0-4 of every
-    speaker and digit are the test set (250 recordings), the rest train (2250).
+    speaker and digit are the test set (250 recordings), the rest train (2250);
+    `validation_takes` (e.g. 5-9) are taken out of training to choose settings on.
     """
     from pathlib import Path
 
@@ -338,7 +340,10 @@ def spoken_digits(recordings_dir, frames=100):
     files = sorted(Path(recordings_dir).glob("*.wav"))
     if not files:
         raise FileNotFoundError(f"No .wav recordings in {recordings_dir}")
-    xs, ys, test = [], [], []
+    bad = [t for t in validation_takes if t in FSDD_TEST_TAKES]
+    if bad:
+        raise ValueError(f"validation_takes must not be test takes ({list(FSDD_TEST_TAKES)}). Received: {bad}")
+    xs, ys, takes = [], [], []
     for path in files:
         digit, _, take = path.stem.split("_")
         rate, signal = wavfile.read(path)
@@ -346,11 +351,14 @@ def spoken_digits(recordings_dir, frames=100):
             raise ValueError(f"{path}: expected {FSDD_RATE} Hz. Received: {rate} Hz")
         xs.append(log_band_energies(signal, frames))
         ys.append(int(digit))
-        test.append(int(take) in FSDD_TEST_TAKES)
-    x, y, test = np.stack(xs), np.asarray(ys, "int32"), np.asarray(test)
-    mean, std = x[~test].mean(axis=(0, 1)), x[~test].std(axis=(0, 1)) + 1e-6
+        takes.append(int(take))
+    x, y, takes = np.stack(xs), np.asarray(ys, "int32"), np.asarray(takes)
+    test, validation = np.isin(takes, list(FSDD_TEST_TAKES)), np.isin(takes, list(validation_takes))
+    train = ~test & ~validation
+    mean, std = x[train].mean(axis=(0, 1)), x[train].std(axis=(0, 1)) + 1e-6
     x = ((x - mean) / std).astype("float32")
-    return (x[~test], y[~test]), (x[test], y[test])
+    splits = [(x[train], y[train])] + ([(x[validation], y[validation])] if len(validation_takes) else []) + [(x[test], y[test])]
+    return tuple(splits)
 
 
 def pixel_mnist(split, permute_seed=None):

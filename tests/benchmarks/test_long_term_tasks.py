@@ -187,3 +187,22 @@ def test_timed_spikes_follow_the_trigger_every_period():
         np.testing.assert_array_equal(np.flatnonzero(y[row, :, 0]), np.arange(trigger + period, 5 * period, period))
     late = np.roll(y, 1, axis=1)
     assert tasks.spike_trains_correct(y, y).all() and not tasks.spike_trains_correct(late, y).any()
+
+
+def test_spoken_digits_hold_validation_takes_out_of_training(tmp_path):
+    from scipy.io import wavfile
+
+    from benchmarks.long_term.tasks import FSDD_RATE, spoken_digits
+
+    rng = np.random.default_rng(0)
+    for digit in (3, 7):
+        for take in range(12):
+            wavfile.write(tmp_path / f"{digit}_anna_{take}.wav", FSDD_RATE, (rng.normal(size=2000) * 3000).astype("int16"))
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = spoken_digits(tmp_path, frames=20, validation_takes=(5, 6))
+    assert (len(y_train), len(y_val), len(y_test)) == (2 * 5, 2 * 2, 2 * 5) and x_val.shape == (4, 20, 20)
+    # Standardised on the training recordings alone: zero mean per band there, not over all of them.
+    np.testing.assert_allclose(x_train.mean(axis=(0, 1)), 0, atol=1e-5)
+    (x_all, _), _ = spoken_digits(tmp_path, frames=20)  # the two-way split keeps takes 5-11 in training
+    assert len(x_all) == 14
+    with pytest.raises(ValueError, match="validation_takes"):
+        spoken_digits(tmp_path, frames=20, validation_takes=(4,))
