@@ -51,6 +51,7 @@ def test_the_wheel_installs_rnnzoo_and_nothing_else_at_top_level(wheel):
     top_level = {name.split("/")[0] for name in names}
     assert {t for t in top_level if not t.endswith(".dist-info")} == {"rnnzoo"}
     bundled = {f"rnnzoo/zoo/weights/{e['weights']['file']}" for e in MODELS.values() if "url" not in e["weights"]}
+    bundled |= {f"rnnzoo/zoo/weights/{e['language_model']['file']}" for e in MODELS.values() if "language_model" in e}
     assert bundled and bundled <= names
     assert {"rnnzoo/__init__.py", "rnnzoo/applications/char_shakespeare/generate.py", "rnnzoo/zoo/cli.py",
             "rnnzoo/layers/peephole_bptt.py"} <= names
