@@ -104,7 +104,7 @@ def trained_table(results_dir, task, quick=False):
     budget = (
         f"Budget per row: {spec.units} units, batch {spec.batch_size}, {spec.optimizer} (SGD has momentum 0.9), "
         f"clipnorm {spec.clipnorm:g}, at most {spec.max_steps} steps, test set "
-        f"{spec.test_size} sequences"
+        + ("the 250 recordings of takes 0–4" if task == "digits" else f"{spec.test_size} sequences")
         + (f"; training stops early once the test {metric} reaches {suite.STOP_AT[task]:g}." if suite.STOP_AT[task] else ".")
     )
     return "\n\n".join([table(header, lines), budget, machine_note(rows)])
@@ -408,7 +408,7 @@ def plot_all(results_dir):
         made.append("memory_capacity.png")
     adding = load(results_dir, "adding")
     for length in sorted({r["setting"] for r in adding}):
-        figure, axis = plt.subplots(figsize=(6, 4))
+        figure, axis = plt.subplots(figsize=(9.5, 4))
         colors = {}
         for row in (r for r in adding if r["setting"] == length):
             steps, values = zip(*row["curve"])
@@ -422,7 +422,7 @@ def plot_all(results_dir):
         axis.axhline(1 / 6, color="grey", ls="--", lw=0.8, label="answer 1 (0.167)")
         axis.axhline(0.01, color="grey", ls=":", lw=0.8, label="MSE 0.01")
         axis.set(yscale="log", xlabel="training step", ylabel="test MSE", title=f"Adding problem, T = {length}")
-        axis.legend(fontsize=8)
+        axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: long runs reach the corner
         figure.tight_layout()
         _save(figure, f"adding_T{length}.png")
         made.append(f"adding_T{length}.png")
@@ -488,7 +488,9 @@ def _label(row):
     config = row["config"]
     if "learning_rate" not in config:
         return row["method"]
-    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g}, {config['units']} units)"
+    spec = (suite.QUICK if row.get("quick") else suite.FULL)[row["task"]]
+    budget = "" if config["max_steps"] == spec.max_steps else f", cap {config['max_steps']} steps"
+    return f"{row['method']} ({config.get('optimizer', 'adam')} {config['learning_rate']:g}, {config['units']} units{budget})"
 
 
 def _gradient_panel(axis, rows, field, title):
