@@ -12,6 +12,7 @@ than any training utterance: a digit classifier in disguise would fail them).
 Real English sets (a model whose entry lists `test_sets`): the shared
 LJSpeech clips (one woman reading non-fiction, 22 kHz), pocketsphinx's test
 clips (playing cards and an audiobook, 16 kHz) and the FSDD digit strings,
+and one FSDD speaker's test takes alone (`fsdd-digits:SPEAKER`),
 each clip transcribed as `rnnzoo transcribe` would, greedy and beam, with the
 real-time factor (seconds of computing per second of audio).
 """
@@ -54,12 +55,26 @@ def real_sets(names, utterances=100, seed=TEST_SEED):
     readers = {
         "ljspeech": lambda: data.read_ljspeech()[:2],
         "pocketsphinx": lambda: data.read_pocketsphinx()[:2],
-        "fsdd-digits": lambda: data.fixed_utterances(data.split_fsdd(data.read_fsdd())[2], utterances, seed, (1, 7)),
+        "fsdd-digits": lambda speaker=None: fsdd_strings(utterances, seed, speaker),
     }
-    unknown = [n for n in names if n not in readers]
-    if unknown:
-        raise ValueError(f"Unknown test set {unknown[0]!r}; choose from {sorted(readers)}")
-    return {name: readers[name]() for name in names}
+    sets = {}
+    for name in names:
+        base, _, speaker = name.partition(":")  # "fsdd-digits:lucas": that speaker's test takes alone
+        if base not in readers or (speaker and base != "fsdd-digits"):
+            raise ValueError(f"Unknown test set {name!r}; choose from {sorted(readers)} or fsdd-digits:SPEAKER")
+        sets[name] = readers[base](speaker) if speaker else readers[base]()
+    return sets
+
+
+def fsdd_strings(utterances, seed, speaker=None):
+    """(audios, transcripts): digit strings from FSDD's test takes, of every speaker or of `speaker` alone."""
+    clips = data.split_fsdd(data.read_fsdd())[2]
+    if speaker:
+        speakers = sorted({c["speaker"] for c in clips})
+        if speaker not in speakers:
+            raise ValueError(f"Unknown FSDD speaker {speaker!r} in test set fsdd-digits:{speaker}; the speakers are {speakers}")
+        clips = [c for c in clips if c["speaker"] == speaker]
+    return data.fixed_utterances(clips, utterances, seed, (1, 7))
 
 
 def evaluate_real(model, config, sets, beam=BEAM, samples=3, search=None):

@@ -25,6 +25,8 @@ import collections
 import dataclasses
 import functools
 import gzip
+import heapq
+import math
 from pathlib import Path
 
 import numpy as np
@@ -80,14 +82,29 @@ class CharNgramLM:
             raise ValueError(f"Language model text {path} has no lines")
         return cls.from_lines(lines, alphabet, order)
 
-    @functools.lru_cache(maxsize=200_000)
     def distribution(self, context):
         """p(next symbol | context) over `symbols` (the alphabet, then EOS), summing to 1.
 
         `context` is the text so far; only its last order - 1 characters matter,
         and a line's start counts as BOS characters."""
-        context = (BOS * (self.order - 1) + context)[-(self.order - 1) :] if self.order > 1 else ""
-        return self._interpolated(context, self.order)
+        return self._distribution(self._state(context))
+
+    def log_distribution(self, context):
+        """log p(next symbol | context), as `distribution`: what a search adds up."""
+        return self._log_distribution(self._state(context))
+
+    def _state(self, context):
+        """The last order - 1 characters of the context (BOS-padded): all the model sees of it."""
+        return (BOS * (self.order - 1) + context[-(self.order - 1) :])[-(self.order - 1) :] if self.order > 1 else ""
+
+    # Caches keyed by the state, not the whole text, so prefixes sharing their last characters share a row.
+    @functools.lru_cache(maxsize=200_000)
+    def _distribution(self, state):
+        return self._interpolated(state, self.order)
+
+    @functools.lru_cache(maxsize=200_000)
+    def _log_distribution(self, state):
+        return np.log(self._distribution(state)).tolist()  # a list: indexing it is cheaper than numpy's
 
     def _interpolated(self, context, n):
         if n == 0:
@@ -195,37 +212,51 @@ def prefix_beam_search(log_probs, alphabet, lm=None, alpha=0.5, beta=0.0, beam=1
     if lm is not None and lm.alphabet != alphabet:
         raise ValueError(f"The language model's alphabet {lm.alphabet!r} is not the decoder's {alphabet!r}")
     use_lm = lm is not None and alpha != 0
+    class_of = {c: k + 1 for k, c in enumerate(alphabet)}
     lm_index = lm.index if use_lm else None
     # prefix -> [log p(paths ending in blank), log p(paths ending in its last character), alpha * log p_lm]
-    beams = {"": [0.0, -np.inf, 0.0]}
-    for frame in log_probs:
-        candidates = [c for c in np.flatnonzero(frame[1:] > prune) + 1]
-        following = collections.defaultdict(lambda: [-np.inf, -np.inf, 0.0])
+    beams = {"": [0.0, NEG_INF, 0.0]}
+    for frame_array in log_probs:
+        frame = frame_array.tolist()  # Python floats: scalar arithmetic on them is several times numpy's speed
+        candidates = [(int(c), alphabet[c - 1]) for c in np.flatnonzero(frame_array[1:] > prune) + 1]
+        following = {}
         for prefix, (blank, nonblank, lm_score) in beams.items():
-            total = np.logaddexp(blank, nonblank)
-            entry = following[prefix]  # a blank, or the last character again without a blank between
-            entry[0] = np.logaddexp(entry[0], total + frame[0])
+            total = _logaddexp(blank, nonblank)
+            entry = following.setdefault(prefix, [NEG_INF, NEG_INF, lm_score])  # a blank, or the last character again
+            entry[0] = _logaddexp(entry[0], total + frame[0])
             entry[2] = lm_score
             if prefix:
-                entry[1] = np.logaddexp(entry[1], nonblank + frame[alphabet.index(prefix[-1]) + 1])
+                entry[1] = _logaddexp(entry[1], nonblank + frame[class_of[prefix[-1]]])
             if not candidates:
                 continue
-            lm_row = alpha * np.log(lm.distribution(prefix)) if use_lm else None
-            for c in candidates:
-                character = alphabet[c - 1]
+            lm_row = lm.log_distribution(prefix) if use_lm else None
+            for c, character in candidates:
                 extended = prefix + character
                 # After the same character, only the paths that ended in a blank start a new one.
                 source = blank if prefix and character == prefix[-1] else total
-                new = following[extended]
-                new[1] = np.logaddexp(new[1], source + frame[c])
-                new[2] = lm_score + (lm_row[lm_index[character]] if use_lm else 0.0)
-        beams = dict(sorted(following.items(), key=lambda item: -_ranking(item, beta))[:beam])
+                new = following.setdefault(extended, [NEG_INF, NEG_INF, 0.0])
+                new[1] = _logaddexp(new[1], source + frame[c])
+                new[2] = lm_score + (alpha * lm_row[lm_index[character]] if use_lm else 0.0)
+        beams = dict(heapq.nlargest(beam, following.items(), key=lambda item: _ranking(item, beta)))
     if use_lm:  # the end of the line is a symbol the language model scores too
-        beams = {p: [b, n, s + alpha * np.log(lm.distribution(p)[lm.index[EOS]])] for p, (b, n, s) in beams.items()}
+        eos = lm.index[EOS]
+        beams = {p: [b, n, s + alpha * lm.log_distribution(p)[eos]] for p, (b, n, s) in beams.items()}
     best = max(beams.items(), key=lambda item: _ranking(item, beta))[0]
     return " ".join(best.split())
 
 
+NEG_INF = float("-inf")
+
+
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) of two Python floats, either of which may be -inf."""
+    if a < b:
+        a, b = b, a
+    if b == NEG_INF:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
 def _ranking(item, beta):
     prefix, (blank, nonblank, lm_score) = item
-    return np.logaddexp(blank, nonblank) + lm_score + beta * len(prefix)
+    return _logaddexp(blank, nonblank) + lm_score + beta * len(prefix)

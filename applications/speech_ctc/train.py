@@ -44,6 +44,7 @@ CONV_FILTERS = 96
 DROPOUT = 0.1
 VALIDATION_UTTERANCES = 200  # validation-take sequences decoded at each epoch's end
 SEED = 0
+FSDD_EXTRA_SEED = 7  # --fsdd-utterances: the digit strings mixed into a --data-dir corpus
 
 
 def parse_args(argv=None):
@@ -67,6 +68,10 @@ def parse_args(argv=None):
     parser.add_argument("--save", help="write the trained weights here (.weights.h5)")
     parser.add_argument("--init-weights", help="start from these weights (a .weights.h5 of the same architecture, e.g. "
                                                "the zoo's english-ctc) instead of a fresh initialisation")
+    parser.add_argument("--fsdd-utterances", type=int, default=0,
+                        help="with --data-dir: mix this many real FSDD digit strings (training takes 5-44) into the training "
+                             "recordings, so the model hears real voices too; the test takes 0-4 stay unheard")
+    parser.add_argument("--fsdd-unseen-speaker", help="with --fsdd-utterances: leave this FSDD speaker's clips out entirely")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for tests")
     args = parser.parse_args(argv)
@@ -75,6 +80,10 @@ def parse_args(argv=None):
         args.steps_per_epoch, args.epochs = 2, 1
     if args.save and not args.save.endswith(".weights.h5"):
         parser.error(f"--save must end in .weights.h5, got {args.save}")
+    if args.fsdd_utterances < 0:
+        parser.error(f"--fsdd-utterances must be >= 0, got {args.fsdd_utterances}")
+    if args.fsdd_utterances and not args.data_dir:
+        parser.error("--fsdd-utterances mixes digit strings into a --data-dir corpus; without one, FSDD is the corpus already")
     if args.init_weights and not Path(args.init_weights).is_file():
         parser.error(f"--init-weights: file not found: {args.init_weights}")
     return args
@@ -108,13 +117,28 @@ def recorded_data(args):
         audios, transcripts, sources = data.read_tfds(args.tfds, split, limit=200 if args.smoke else None)
     held, kept = data.hold_out(len(audios), args.seed)
     pick = lambda items, ids: [items[i] for i in ids]  # noqa: E731
-    train_ds = data.fixed_batches(
-        pick(audios, kept), pick(transcripts, kept), args.batch_size, sources=pick(sources, kept), shuffle_seed=args.seed
-    )
+    train = pick(audios, kept), pick(transcripts, kept), pick(sources, kept)
+    if args.fsdd_utterances:  # after the hold-out, so the validation recordings stay the same
+        train = [a + b for a, b in zip(train, fsdd_strings(args.fsdd_utterances, args.fsdd_unseen_speaker))]
+    train_ds = data.fixed_batches(*train[:2], args.batch_size, sources=train[2], shuffle_seed=args.seed)
     held = held if len(held) else kept  # a single recording validates on itself
     validation = data.fixed_batches(pick(audios, held), pick(transcripts, held), args.batch_size)
-    print(f"{len(kept)} training and {len(held)} validation recordings")
-    return train_ds, validation, -(-len(kept) // args.batch_size)
+    print(f"{len(train[0])} training and {len(held)} validation recordings")
+    return train_ds, validation, -(-len(train[0]) // args.batch_size)
+
+
+def fsdd_strings(count, unseen_speaker=None):
+    """(audios, transcripts, sources): `count` fixed 1-7 digit strings from FSDD's training takes 5-44,
+    without `unseen_speaker`'s clips (an error names an unknown speaker)."""
+    train_clips, _, _ = data.split_fsdd(data.read_fsdd())
+    speakers = sorted({c["speaker"] for c in train_clips})
+    if unseen_speaker is not None and unseen_speaker not in speakers:
+        raise ValueError(f"--fsdd-unseen-speaker: no FSDD speaker {unseen_speaker!r}; the speakers are {speakers}")
+    clips = [c for c in train_clips if c["speaker"] != unseen_speaker]
+    audios, transcripts = data.fixed_utterances(clips, count, FSDD_EXTRA_SEED)
+    print(f"+ {count} FSDD digit strings from {len(clips)} training clips"
+          + (f" (speaker {unseen_speaker} left out)" if unseen_speaker else ""))
+    return audios, transcripts, [f"FSDD digit string {k}" for k in range(count)]
 
 
 class ErrorRates(keras.callbacks.Callback):

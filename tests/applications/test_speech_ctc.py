@@ -246,3 +246,27 @@ def test_training_can_continue_from_saved_weights(tmp_path):
     assert any(not np.array_equal(a, b) for a, b in zip(first.get_weights(), fresh.get_weights()))
     with pytest.raises(SystemExit):
         train.parse_args(["--init-weights", str(tmp_path / "absent.weights.h5")])
+
+
+def test_fsdd_strings_mixed_into_a_corpus_come_from_training_takes_and_leave_a_speaker_out(shared_data, monkeypatch):
+    from rnnzoo.applications.speech_ctc import train
+
+    chosen = []
+    real = data.fixed_utterances
+    monkeypatch.setattr(data, "fixed_utterances", lambda clips, *a, **k: chosen.extend(clips) or real(clips, *a, **k))
+    audios, transcripts, sources = train.fsdd_strings(6, unseen_speaker="lucas")
+    assert len(audios) == len(transcripts) == len(sources) == 6
+    assert all(set(t.split()) <= set(text.DIGIT_WORDS) for t in transcripts)
+    assert {c["speaker"] for c in chosen} == {"george", "jackson", "nicolas", "yweweler"}
+    assert min(c["take"] for c in chosen) == 5 and max(c["take"] for c in chosen) == 44
+    with pytest.raises(ValueError, match="'nobody'"):
+        train.fsdd_strings(2, unseen_speaker="nobody")
+
+
+@pytest.mark.parametrize("argv", [["--fsdd-utterances", "10"], ["--data-dir", "x", "--fsdd-utterances", "-1"]])
+def test_fsdd_mixing_needs_a_corpus_and_a_count_of_at_least_zero(argv, capsys):
+    from rnnzoo.applications.speech_ctc import train
+
+    with pytest.raises(SystemExit):
+        train.parse_args(argv)
+    assert "--fsdd-utterances" in capsys.readouterr().err

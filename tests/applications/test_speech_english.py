@@ -64,3 +64,13 @@ def test_english_evaluation_reports_rates_and_real_time_factor_per_set():
     assert 0.0 <= results["made"]["lm"]["cer"] and results["made"]["real_time_factor_lm"] > 0
     with pytest.raises(ValueError, match="Unknown test set 'timit'"):
         evaluate.real_sets(["timit"])
+
+
+def test_one_fsdd_speakers_test_set_holds_only_that_speakers_test_takes(shared_data):
+    sets = evaluate.real_sets(["fsdd-digits", "fsdd-digits:lucas"], utterances=5)
+    assert [len(sets[name][0]) for name in sets] == [5, 5]
+    clips = [c for c in data.split_fsdd(data.read_fsdd())[2] if c["speaker"] == "lucas"]
+    assert sets["fsdd-digits:lucas"][1] == data.fixed_utterances(clips, 5, evaluate.TEST_SEED, (1, 7))[1]
+    for bad in ("fsdd-digits:nobody", "ljspeech:lucas"):
+        with pytest.raises(ValueError, match=repr(bad.split(":")[1] if "nobody" in bad else bad)):
+            evaluate.real_sets([bad], utterances=5)
