@@ -14,7 +14,7 @@ def test_entry_records_its_real_set_figures_and_how_it_was_made():
     for key in ("description", "config", "dataset", "metric", "command", "parameters", "weights", "trained_on"):
         assert key in entry, key
     metric = entry["metric"]
-    assert set(entry["test_sets"]) == {"ljspeech", "pocketsphinx", "fsdd-digits"}
+    assert set(entry["test_sets"]) == {"ljspeech", "pocketsphinx", "fsdd-digits", "fsdd-digits:yweweler"}
     assert metric["real_time_factor"] <= 0.1 and entry["weights"]["bytes"] <= 25 * 2**20
 
 
