@@ -82,6 +82,8 @@ def parse_args(argv=None):
         parser.error(f"--save must end in .weights.h5, got {args.save}")
     if args.fsdd_utterances < 0:
         parser.error(f"--fsdd-utterances must be >= 0, got {args.fsdd_utterances}")
+    if args.fsdd_unseen_speaker and not args.fsdd_utterances:
+        parser.error(f"--fsdd-unseen-speaker {args.fsdd_unseen_speaker} needs --fsdd-utterances N (N > 0) to leave it out of")
     if args.fsdd_utterances and not args.data_dir:
         parser.error("--fsdd-utterances mixes digit strings into a --data-dir corpus; without one, FSDD is the corpus already")
     if args.init_weights and not Path(args.init_weights).is_file():

@@ -263,7 +263,10 @@ def test_fsdd_strings_mixed_into_a_corpus_come_from_training_takes_and_leave_a_s
         train.fsdd_strings(2, unseen_speaker="nobody")
 
 
-@pytest.mark.parametrize("argv", [["--fsdd-utterances", "10"], ["--data-dir", "x", "--fsdd-utterances", "-1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--fsdd-utterances", "10"], ["--data-dir", "x", "--fsdd-utterances", "-1"], ["--data-dir", "x", "--fsdd-unseen-speaker", "lucas"]],
+)
 def test_fsdd_mixing_needs_a_corpus_and_a_count_of_at_least_zero(argv, capsys):
     from rnnzoo.applications.speech_ctc import train
 
