@@ -39,6 +39,13 @@ def initial_spectra(units, seed):
     return spectra
 
 
+def _zeros(size, batch):
+    """Zero states shaped like a cell's `state_size`: an int, or a (nested) list of them."""
+    if isinstance(size, (list, tuple)):
+        return [_zeros(part, batch) for part in size]
+    return tf.zeros((batch, int(size)))
+
+
 def _state_list(states):
     return list(states) if isinstance(states, (list, tuple)) else [states]
 
@@ -53,8 +60,7 @@ def state_gradient_norms(rnn_layer, x, seed=0):
     cell = rnn_layer.cell
     x = tf.convert_to_tensor(np.asarray(x, "float32"))
     batch, steps = int(x.shape[0]), int(x.shape[1])
-    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-    states = [tf.zeros((batch, int(size))) for size in sizes]
+    states = _state_list(_zeros(cell.state_size, batch))  # nested for stacked cells: one list per layer
     history = []
     with tf.GradientTape() as tape:
         for t in range(steps):
@@ -68,7 +74,7 @@ def state_gradient_norms(rnn_layer, x, seed=0):
     gradients = tape.gradient(projection, history)
     norms = []
     for parts in gradients:
-        squared = sum(tf.reduce_sum(tf.square(g), axis=1) for g in parts if g is not None)
+        squared = sum(tf.reduce_sum(tf.square(g), axis=1) for g in tf.nest.flatten(parts) if g is not None)
         norms.append(float(tf.reduce_mean(tf.sqrt(squared))))
     # history[t] is the state entering step t: distance from the last step is steps − 1 − t.
     return np.asarray(norms[::-1])

@@ -165,12 +165,18 @@ def _first_solved_step(task, row):
     return next(step for step, value in row["curve"] if _solved(task, value))
 
 
-def best_learning_rates(results_dir, task, quick=False):
+def best_learning_rates(results_dir, task, quick=False, min_trials=1):
     """Each (method, setting) at its own best learning rate: among the learning rates and
     optimizers run for it (the same budget and units), the one with the best mean
-    validation metric over its seeds (ties: fewer steps), then its test figures.
-    Rows without a validation metric (older rows) do not take part."""
-    rows = [r for r in load(results_dir, task, quick) if r.get("validation_metric", "absent") != "absent"]
+    validation metric over its seeds (ties, which include every run past the level where
+    training stops: fewer steps), then its test figures.
+    Rows without a validation metric (older rows) do not take part, nor do the clipping
+    ablation's rows (another clipping, or every gradient logged): they are not a learning
+    rate to choose. A (method, setting) with fewer than `min_trials` learning rates tried
+    is left out."""
+    rows = [r for r in load(results_dir, task, quick)
+            if r.get("validation_metric", "absent") != "absent"
+            and r["config"].get("clip", "norm") == "norm" and not r["config"].get("log_gradients")]
     lower_is_better = suite.METRIC[task] == "mse"
     candidates = collections.defaultdict(dict)
     for row in rows:
@@ -180,8 +186,15 @@ def best_learning_rates(results_dir, task, quick=False):
         candidates[(row["method"], str(row["setting"]), budget)].setdefault(trial, []).append(row)
     lines = []
     for (method, setting, (max_steps, units)), trials in sorted(candidates.items()):
+        if len(trials) < min_trials:
+            continue
+
         def quality(item):
+            # Below the level where training stops, runs differ by when they stopped, not by
+            # skill: clip there, so two rates that both reach it tie and the faster one wins.
             values = [_validation_value(r, lower_is_better) for r in item[1]]
+            if suite.STOP_AT[task] is not None:
+                values = np.maximum(values, suite.STOP_AT[task]) if lower_is_better else np.minimum(values, suite.STOP_AT[task])
             mean = float(np.mean(values))
             return (mean if lower_is_better else -mean, float(np.mean([r["steps"] for r in item[1]])))
 
@@ -516,6 +529,8 @@ def sections(results_dir, second_wave_dir=SECOND_WAVE_DIR):
         "timing": trained_table(results_dir, "timing"),
         "digits": trained_table(results_dir, "digits"),
         **{name: trained_table(results_dir, name) for name in ("reber_next", "copy", "msd", "gts")},
+        # adding: only where a grid was run (its single-rate rows are all in the table above)
+        "adding-best-lr": best_learning_rates(results_dir, "adding", min_trials=2),
         **{f"{name}-best-lr": best_learning_rates(results_dir, name) for name in ("reber_next", "copy", "msd", "gts", "digits")},
         "memory": memory_table(results_dir),
         "deep_memory": deep_memory_table(results_dir),

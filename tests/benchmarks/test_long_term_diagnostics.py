@@ -23,6 +23,23 @@ def test_gradient_norms_cover_the_whole_lstm_state():
     assert norms.shape == (6,) and np.all(norms > 0)
 
 
+def test_gradient_norms_of_stacked_cells_follow_the_top_layer():
+    # Two linear cells, the top one reading nothing (kernel 0): h2_T = gain^(T−k) h2_k, and h1 does not reach it.
+    top = keras.layers.SimpleRNNCell(4, activation="linear", kernel_initializer="zeros",
+                                     recurrent_initializer=keras.initializers.Identity(0.8))
+    layer = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.SimpleRNNCell(3), top]))
+    layer.build((None, 10, 2))
+    norms = diagnostics.state_gradient_norms(layer, np.ones((2, 10, 2)))
+    np.testing.assert_allclose(norms, 0.8 ** np.arange(1, 11), rtol=1e-5)
+
+
+def test_gradient_norms_take_nested_states_of_stacked_lstms():
+    layer = keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.LSTMCell(3), keras.layers.LSTMCell(3)]))
+    layer.build((None, 6, 2))
+    norms = diagnostics.state_gradient_norms(layer, np.ones((2, 6, 2)))  # ([h1, c1], [h2, c2]) per step
+    assert norms.shape == (6,) and np.all(np.isfinite(norms)) and np.all(norms > 0)
+
+
 def test_initial_spectra_match_each_initialisers_definition():
     spectra = diagnostics.initial_spectra(24, seed=0)
     np.testing.assert_allclose(np.abs(spectra["orthogonal"]), 1.0, atol=1e-5)

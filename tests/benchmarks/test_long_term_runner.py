@@ -102,6 +102,34 @@ def test_best_learning_rate_is_chosen_on_validation_not_test(tmp_path):
     assert "**adam 0.003**" in lines["tanh"] and "| 1/1 |" in lines["tanh"]
 
 
+def test_best_learning_rate_ignores_clipping_ablations_and_single_rate_methods(tmp_path):
+    unclipped = _row("lstm", 1e-3, 0, 0.9, 0.9, 8000)
+    unclipped["config"]["clip"] = "none"  # best on validation (copy: accuracy), but a clipping ablation
+    rows = [unclipped, _row("lstm", 1e-3, 0, 0.5, 0.5, 8000), _row("lstm", 1e-2, 0, 0.4, 0.4, 8000),
+            _row("tanh", 1e-3, 0, 0.2, 0.2, 8000)]  # one rate tried: nothing was chosen
+    (tmp_path / "copy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    lines = report.best_learning_rates(tmp_path, "copy", min_trials=2).splitlines()[2:]
+    assert len(lines) == 1 and lines[0].startswith("| lstm |")
+    assert "adam 0.001: 0.5 (1), adam 0.01: 0.4 (1)" in lines[0] and "**adam 0.001**" in lines[0]
+
+
+def _adding_rows_past_the_stop_level():
+    # Adding stops training at test MSE 0.002: 0.0012 after 5,500 steps is no better than 0.0014 after 1,000.
+    rows = [_row("lstm", 1e-3, 0, 0.0012, 0.0012, 5500), _row("lstm", 1e-2, 0, 0.0014, 0.0014, 1000),
+            _row("tanh", 1e-3, 0, 0.0012, 0.0012, 5500), _row("tanh", 1e-2, 0, 0.0030, 0.0030, 1000)]
+    for row in rows:
+        row["task"] = "adding"
+    return rows
+
+
+def test_best_learning_rate_past_the_stop_level_prefers_fewer_steps(tmp_path):
+    rows = _adding_rows_past_the_stop_level()
+    (tmp_path / "adding.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    lines = {line.split(" | ")[0].strip("| "): line for line in report.best_learning_rates(tmp_path, "adding").splitlines()[2:]}
+    assert "**adam 0.01**" in lines["lstm"]  # both stopped: the faster rate
+    assert "**adam 0.001**" in lines["tanh"]  # 0.003 is above the stop level: worse, however fast
+
+
 @pytest.mark.parametrize("clip, expected", [("norm", (1.0, None)), ("value", (None, 1.0)), ("none", (None, None))])
 def test_clipping_modes_reach_the_optimizer(clip, expected):
     from benchmarks.long_term import models
