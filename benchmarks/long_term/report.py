@@ -165,15 +165,15 @@ def _first_solved_step(task, row):
     return next(step for step, value in row["curve"] if _solved(task, value))
 
 
-def best_learning_rates(results_dir, task, quick=False, min_trials=1):
-    """Each (method, setting) at its own best learning rate: among the learning rates and
-    optimizers run for it (the same budget and units), the one with the best mean
-    validation metric over its seeds (ties, which include every run past the level where
-    training stops: fewer steps), then its test figures.
+def learning_rate_trials(results_dir, task, quick=False):
+    """{(method, setting, (max steps, units)): [((optimizer, lr), rows), ...]}, best first.
+
+    Among the learning rates and optimizers run for a (method, setting) with the same
+    budget and units, the best has the best mean validation metric over its seeds (ties,
+    which include every run past the level where training stops: fewer steps).
     Rows without a validation metric (older rows) do not take part, nor do the clipping
     ablation's rows (another clipping, or every gradient logged): they are not a learning
-    rate to choose. A (method, setting) with fewer than `min_trials` learning rates tried
-    is left out."""
+    rate to choose."""
     rows = [r for r in load(results_dir, task, quick)
             if r.get("validation_metric", "absent") != "absent"
             and r["config"].get("clip", "norm") == "norm" and not r["config"].get("log_gradients")]
@@ -184,25 +184,32 @@ def best_learning_rates(results_dir, task, quick=False, min_trials=1):
         trial = (optimizer_label(config), config["learning_rate"])
         budget = (config["max_steps"], config["units"])
         candidates[(row["method"], str(row["setting"]), budget)].setdefault(trial, []).append(row)
+
+    def quality(item):
+        # Below the level where training stops, runs differ by when they stopped, not by
+        # skill: clip there, so two rates that both reach it tie and the faster one wins.
+        values = [_validation_value(r, lower_is_better) for r in item[1]]
+        if suite.STOP_AT[task] is not None:
+            values = np.maximum(values, suite.STOP_AT[task]) if lower_is_better else np.minimum(values, suite.STOP_AT[task])
+        mean = float(np.mean(values))
+        return (mean if lower_is_better else -mean, float(np.mean([r["steps"] for r in item[1]])))
+
+    return {key: sorted(trials.items(), key=quality) for key, trials in sorted(candidates.items())}
+
+
+def best_learning_rates(results_dir, task, quick=False, min_trials=1):
+    """Each (method, setting) at its own best learning rate (`learning_rate_trials`), then
+    its test figures. A (method, setting) with fewer than `min_trials` learning rates
+    tried is left out."""
+    lower_is_better = suite.METRIC[task] == "mse"
     lines = []
-    for (method, setting, (max_steps, units)), trials in sorted(candidates.items()):
-        if len(trials) < min_trials:
+    for (method, setting, (max_steps, units)), ranked in learning_rate_trials(results_dir, task, quick).items():
+        if len(ranked) < min_trials:
             continue
-
-        def quality(item):
-            # Below the level where training stops, runs differ by when they stopped, not by
-            # skill: clip there, so two rates that both reach it tie and the faster one wins.
-            values = [_validation_value(r, lower_is_better) for r in item[1]]
-            if suite.STOP_AT[task] is not None:
-                values = np.maximum(values, suite.STOP_AT[task]) if lower_is_better else np.minimum(values, suite.STOP_AT[task])
-            mean = float(np.mean(values))
-            return (mean if lower_is_better else -mean, float(np.mean([r["steps"] for r in item[1]])))
-
-        ranked = sorted(trials.items(), key=quality)
         (optimizer, lr), group = ranked[0]
         tried = ", ".join(
             f"{o} {l:g}: {np.mean([_validation_value(r, lower_is_better) for r in g]):.3g} ({len(g)})"
-            for (o, l), g in sorted(trials.items())
+            for (o, l), g in sorted(ranked, key=lambda trial: trial[0])
         )
         line = [method, setting, f"{max_steps}, {units}", tried, f"**{optimizer} {lr:g}**", len(group),
                 mean_std([r["metric"] for r in group])]
@@ -419,9 +426,14 @@ def plot_all(results_dir):
         figure.tight_layout()
         _save(figure, "memory_capacity.png")
         made.append("memory_capacity.png")
-    adding = load(results_dir, "adding")
+    # Rows of a learning-rate grid have their own figure (`_grid_plots`); these show the rest.
+    in_grid = {row_key(row) for ranked in learning_rate_trials(results_dir, "adding").values() if len(ranked) > 1
+               for _, group in ranked for row in group}
+    adding = [r for r in load(results_dir, "adding") if row_key(r) not in in_grid]
     for length in sorted({r["setting"] for r in adding}):
-        figure, axis = plt.subplots(figsize=(9.5, 4))
+        labels = {_label(r) for r in adding if r["setting"] == length}
+        figure, axis = plt.subplots(figsize=(9.5, max(4.0, 0.2 * len(labels) + 1.0)))  # room for the legend
+        axis.set_prop_cycle(color=plt.cm.tab20.colors)  # up to 20 labels without a repeated colour
         colors = {}
         for row in (r for r in adding if r["setting"] == length):
             steps, values = zip(*row["curve"])
@@ -439,6 +451,7 @@ def plot_all(results_dir):
         figure.tight_layout()
         _save(figure, f"adding_T{length}.png")
         made.append(f"adding_T{length}.png")
+    made += _grid_plots(plt, results_dir)
     saliency = [r for r in load(results_dir, "saliency") if r["config"]["steps"] == suite.FULL["saliency"]["steps"]]
     if saliency:
         _saliency_plot(plt, saliency)
@@ -494,6 +507,44 @@ def saliency_table(results_dir):
     )
     return "\n\n".join([table(["model", "seeds", "training steps", "validation loss (nats/char)",
                                "saliency share > 10 chars back", "> 30 chars back", "wall s"], lines), note, machine_note(rows)])
+
+
+def _grid_plots(plt, results_dir, task="adding"):
+    """plots/adding_grid_T{T}.png: one panel per method (and budget) with every learning rate of
+    its grid, each seed a line; the chosen rate thick. What shows whether the budget, rather
+    than the method, ended a run: a curve still falling at the cap."""
+    made = []
+    grids = {key: ranked for key, ranked in learning_rate_trials(results_dir, task).items() if len(ranked) > 1}
+    for setting in sorted({key[1] for key in grids}, key=int):
+        panels = [(key, ranked) for key, ranked in grids.items() if key[1] == setting]
+        columns = min(4, len(panels))
+        rows = -(-len(panels) // columns)
+        figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows), sharey=True, squeeze=False)
+        trials = sorted({trial for _, ranked in panels for trial, _ in ranked})
+        colors = {trial: f"C{k % 10}" for k, trial in enumerate(trials)}  # one colour per rate in every panel
+        for axis, ((method, _, (max_steps, units)), ranked) in zip(axes.flat, panels):
+            for (optimizer, lr), group in sorted(ranked, key=lambda trial: trial[0]):
+                chosen = (optimizer, lr) == ranked[0][0]
+                color = colors[(optimizer, lr)]
+                for k, row in enumerate(group):
+                    steps, values = zip(*row["curve"])
+                    values = np.array([np.nan if v is None else v for v in values])
+                    axis.plot(steps, values, color=color, lw=2.2 if chosen else 0.9,
+                              label=f"{optimizer} {lr:g}" + (" (chosen)" if chosen else "") if k == 0 else None)
+            axis.axhline(1 / 6, color="grey", ls="--", lw=0.8)
+            axis.axhline(suite.SOLVED_AT[task], color="grey", ls=":", lw=0.8)
+            axis.set(yscale="log", title=f"{method} ({max_steps} steps, {units} units)", xlabel="training step")
+            axis.title.set_fontsize(9)
+            axis.legend(fontsize=6, loc="lower left")
+        for axis in list(axes.flat)[len(panels):]:
+            axis.set_visible(False)
+        for axis in axes[:, 0]:
+            axis.set_ylabel("test MSE")
+        figure.suptitle(f"Adding problem, T = {setting}: every learning rate tried (dashed: answer 1; dotted: solved)")
+        figure.tight_layout()
+        _save(figure, f"adding_grid_T{setting}.png")
+        made.append(f"adding_grid_T{setting}.png")
+    return made
 
 
 def _label(row):

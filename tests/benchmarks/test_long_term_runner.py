@@ -130,6 +130,19 @@ def test_best_learning_rate_past_the_stop_level_prefers_fewer_steps(tmp_path):
     assert "**adam 0.001**" in lines["tanh"]  # 0.003 is above the stop level: worse, however fast
 
 
+def test_learning_rate_grids_get_their_own_figure(tmp_path, monkeypatch):
+    # T = 100: two methods with two rates each (a grid); T = 200: one rate (no grid, the plain figure).
+    single = _row("lstm", 1e-3, 0, 0.0012, 0.0012, 5500)
+    single.update(task="adding", setting=200)
+    rows = _adding_rows_past_the_stop_level() + [single]
+    (tmp_path / "adding.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(report, "PLOTS", tmp_path / "plots")
+    made = report.plot_all(tmp_path)
+    assert "adding_grid_T100.png" in made and "adding_T200.png" in made
+    assert "adding_grid_T200.png" not in made and "adding_T100.png" not in made  # no row drawn twice
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(made)
+
+
 @pytest.mark.parametrize("clip, expected", [("norm", (1.0, None)), ("value", (None, 1.0)), ("none", (None, None))])
 def test_clipping_modes_reach_the_optimizer(clip, expected):
     from benchmarks.long_term import models
