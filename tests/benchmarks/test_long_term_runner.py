@@ -143,6 +143,18 @@ def test_learning_rate_grids_get_their_own_figure(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(made)
 
 
+def test_gradient_figure_skips_diverged_rows(tmp_path, monkeypatch):
+    at_init = {"task": "gradients", "method": "tanh", "setting": 200, "seed": 0, "quick": False, "config": {},
+               "grad_norms_init": [1.0, 0.5]}
+    learnt, diverged = (_row("irnn", lr, 0, None, None, 8000) for lr in (1e-3, 1e-4))
+    for row, trained in ((learnt, [1.0, 0.9]), (diverged, None)):  # a diverged run has no trained gradient
+        row.update(task="adding", setting=200, grad_norms_init=[1.0, 0.9], grad_norms_trained=trained)
+    (tmp_path / "gradients.jsonl").write_text(json.dumps(at_init) + "\n")
+    (tmp_path / "adding.jsonl").write_text(json.dumps(learnt) + "\n" + json.dumps(diverged) + "\n")
+    monkeypatch.setattr(report, "PLOTS", tmp_path / "plots")
+    assert "gradient_norms.png" in report.plot_all(tmp_path)
+
+
 @pytest.mark.parametrize("clip, expected", [("norm", (1.0, None)), ("value", (None, 1.0)), ("none", (None, None))])
 def test_clipping_modes_reach_the_optimizer(clip, expected):
     from benchmarks.long_term import models
