@@ -112,9 +112,11 @@ def trained_table(results_dir, task, quick=False):
 
 def optimizer_label(config):
     """"adam"; "adam, clip none" / "adam, clip value" when the clipping is not the default;
-    ", gradients logged" for rows that recorded every step's gradient norm."""
+    ", no XLA" for rows compiled without it; ", gradients logged" for rows that recorded
+    every step's gradient norm."""
     clip = config.get("clip", "norm")
     label = config.get("optimizer", "adam") + ("" if clip == "norm" else f", clip {clip}")
+    label += "" if config.get("jit_compile", True) else ", no XLA"
     return label + (", gradients logged" if config.get("log_gradients") else "")
 
 
@@ -122,13 +124,16 @@ def _trained_line(task, key, group, spec, quick, columns):
     method, setting, optimizer, lr, max_steps, units = key
     command = f"python -m benchmarks.long_term.run {'--quick ' if quick else ''}--tasks {task} --methods {method} --settings {setting}"
     logged = optimizer.endswith(", gradients logged")
-    name, _, clip = optimizer.removesuffix(", gradients logged").partition(", clip ")
+    no_xla = optimizer.removesuffix(", gradients logged").endswith(", no XLA")
+    name, _, clip = optimizer.removesuffix(", gradients logged").removesuffix(", no XLA").partition(", clip ")
     if name != spec.optimizer:
         command += f" --optimizer {name}"
     if clip:
         command += f" --clip {clip}"
     if logged:
         command += " --log-gradients"
+    if no_xla:
+        command += " --no-xla"
     if lr != spec.learning_rate:
         command += f" --learning-rate {lr:g}"
     if max_steps != spec.max_steps:

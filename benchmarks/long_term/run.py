@@ -43,6 +43,7 @@ def row_key(row):
         config.setdefault("optimizer", "adam")
         config.setdefault("clip", "norm")
         config.setdefault("log_gradients", False)
+        config.setdefault("jit_compile", True)  # and before XLA could be turned off
         config.setdefault("validation_takes", [])  # and before the digits had a validation split
     return (row["task"], row["method"], str(row["setting"]), row["seed"], row["quick"], json.dumps(config, sort_keys=True))
 
@@ -218,7 +219,7 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None, che
     model = models.build(
         method, length, data.features, data.outputs, config.units, config.learning_rate, seed, config.clipnorm, data.loss,
         optimizer=config.optimizer, sequence_output=data.sequence_output, clip=config.clip,
-        log_gradients=config.log_gradients,
+        log_gradients=config.log_gradients, jit_compile=config.jit_compile,
     )
     gradient_norms = GradientNorms() if config.log_gradients else None
     probe = data.test[0][:GRADIENT_SEQUENCES]
@@ -242,7 +243,8 @@ def trained_row(task, method, setting, seed, config, quick, time_limit=None, che
         for name in ("max_steps", "learning_rate", "units")
         if getattr(config, name) != getattr(default, name)
     ) + (f" --optimizer {config.optimizer}" if config.optimizer != default.optimizer else "") + (
-        f" --clip {config.clip}" if config.clip != default.clip else "") + (" --log-gradients" if config.log_gradients else "")
+        f" --clip {config.clip}" if config.clip != default.clip else "") + (" --log-gradients" if config.log_gradients else "") + (
+        "" if config.jit_compile else " --no-xla")
     row = {
         "overrides": overrides,
         "task": task, "method": method, "setting": setting, "setting_arg": setting, "seed": seed,
@@ -453,6 +455,9 @@ def parse_args(argv=None):
     parser.add_argument("--clip", choices=("norm", "value", "none"),
                         help="gradient clipping: by global norm (default), elementwise, or none (a new row)")
     parser.add_argument("--log-gradients", action="store_true", help="record every step's gradient norm (a new row)")
+    parser.add_argument("--no-xla", action="store_true",
+                        help="compile without XLA (a new row; the same model: Keras's LSTM steps about twice as fast so on "
+                             "streams of hundreds of steps on a CPU)")
     parser.add_argument("--checkpoint-dir",
                         help="save each row's training state here at every evaluation and resume from it: with "
                              "--time-limit, a long row spans sessions (keep it out of git)")
@@ -512,6 +517,8 @@ def _overridden(spec, args, learning_rate=None):
         changes["clip"] = args.clip
     if args.log_gradients:
         changes["log_gradients"] = True
+    if args.no_xla:
+        changes["jit_compile"] = False
     if args.units:
         changes["units"] = args.units
     if args.settings:

@@ -30,6 +30,7 @@ class Trained:
     optimizer: str = "adam"
     clip: str = "norm"  # models.CLIPPING: by global norm, elementwise ("value"), or "none", at `clipnorm`
     log_gradients: bool = False  # record the gradient norm of every step (models.GradientNormModel)
+    jit_compile: bool = True  # XLA; off is the same model, compiled without it (Keras's LSTM is faster so on long CPU streams)
     validation_takes: tuple = ()  # digits: FSDD takes held out of training, the validation set learning rates are chosen on
 
 

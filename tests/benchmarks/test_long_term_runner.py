@@ -80,6 +80,23 @@ def test_tasks_answering_at_every_step_run_and_record_a_validation_metric(task, 
     assert 0.0 <= row["metric"] <= 1.0 and 0.0 <= row["validation_metric"] <= 1.0
 
 
+def test_no_xla_is_its_own_row_compiled_without_xla_and_the_report_gives_its_command(tmp_path, monkeypatch):
+    from benchmarks.long_term import models
+
+    compiled = []
+    build = models.build
+    monkeypatch.setattr(models, "build", lambda *a, **k: compiled.append(k["jit_compile"]) or build(*a, **k))
+    args = ["--quick", "--tasks", "msd", "--methods", "lstm", "--max-steps", "50", "--results-dir", str(tmp_path)]
+    run.main(args)
+    run.main(args + ["--no-xla"])  # not the row above: it runs
+    run.main(args + ["--no-xla"])  # the same row: it does not
+    plain, no_xla = run.read_rows(tmp_path / "quick-msd.jsonl")
+    assert compiled == [True, False] and plain["config"]["jit_compile"] and not no_xla["config"]["jit_compile"]
+    assert " --no-xla " in no_xla["command"] and "--no-xla" not in plain["command"]
+    lines = [line for line in report.trained_table(tmp_path, "msd", quick=True).splitlines() if "--max-steps 50" in line]
+    assert len(lines) == 2 and sum("adam, no XLA 0.003" in line and " --no-xla " in line for line in lines) == 1
+
+
 def _row(method, lr, seed, validation, metric, steps, optimizer="adam"):
     return {
         "task": "copy", "method": method, "setting": 100, "seed": seed, "quick": False, "steps": steps,
